@@ -1,0 +1,86 @@
+/* meshgated's configuration: one plain struct per section, filled from the
+ * schema tables in conf.c. Each subsystem will receive only its own section. */
+#ifndef MG_DAEMON_CONF_H
+#define MG_DAEMON_CONF_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/cfg.h"
+
+#define CONF_PATH_MAX 256
+#define CONF_SOCKET_MAX 108          /* sun_path */
+
+enum conf_log_target { CONF_LOG_AUTO = 0, CONF_LOG_STDERR, CONF_LOG_SYSLOG };
+
+struct node_conf {
+	char name[64];
+	int log_level;                   /* enum log_level */
+	int log_target;                  /* enum conf_log_target */
+	char pid_file[CONF_PATH_MAX];
+	char control_socket[CONF_SOCKET_MAX];
+	char control_group[33];
+	char state_dir[CONF_PATH_MAX];
+};
+
+struct mesh_conf {
+	char interface[IFNAMSIZ];
+	uint32_t mtu;
+	uint32_t listen_port;
+	struct cfg_prefix_list address;  /* interface addresses, host bits kept */
+	struct cfg_prefix_list route;    /* networks routed into the interface */
+	uint32_t route_metric;
+};
+
+struct site_conf {
+	char name[64];
+	char domain[254];
+	struct cfg_prefix_list subnet;
+};
+
+struct dns_conf {
+	struct cfg_addr_list listen;
+	uint32_t port;
+	struct cfg_addr_list upstream;
+	uint32_t cache_size;
+};
+
+struct dhcp_conf {
+	char interface[IFNAMSIZ];
+	uint64_t lease_time_ms;
+};
+
+struct vrrp_conf {
+	char interface[IFNAMSIZ];
+	uint32_t vrid;
+	uint32_t priority;
+	uint64_t advert_interval_ms;
+	bool preempt;
+	struct cfg_prefix_list virtual_address;
+};
+
+struct mg_conf {
+	struct node_conf node;
+	struct mesh_conf mesh;
+	struct site_conf site;
+	struct dns_conf dns;
+	struct dhcp_conf dhcp;
+	struct vrrp_conf vrrp;
+};
+
+extern const struct cfg_schema conf_schema;
+
+/* Loads path (+ conf.d), then fills derived defaults (node name from the host
+ * name) and checks rules that span keys. Returns the number of errors. */
+int conf_load(struct mg_conf *c, const char *path, cfg_error_fn err, void *arg);
+
+/* Same, from a string (tests, fuzzing): no conf.d, no host lookups. */
+int conf_parse_string(struct mg_conf *c, const char *name, const char *text, cfg_error_fn err,
+                      void *arg);
+
+/* Sections that are configured but whose subsystem this build does not have
+ * yet, as a list of names for a warning; returns how many. */
+int conf_unserved_sections(const struct mg_conf *c, const char **names, int max);
+
+#endif

@@ -1,0 +1,249 @@
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/control.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/netlink.h"
+#include "core/nlmon.h"
+#include "core/sdnotify.h"
+#include "daemon/daemon.h"
+
+struct reload_errors {
+	char first[200];
+	int n;
+};
+
+static void collect_error(void *arg, const char *file, unsigned line, const char *msg)
+{
+	struct reload_errors *e = arg;
+
+	if (line)
+		log_err("%s:%u: %s", file, line, msg);
+	else
+		log_err("%s: %s", file, msg);
+	if (e->n++ == 0)
+		snprintf(e->first, sizeof(e->first), "%s:%u: %s", file, line, msg);
+}
+
+static void on_signal(struct loop *loop, int signo, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (signo == SIGHUP) {
+		daemon_reload(d);
+		return;
+	}
+	log_notice("signal %s: shutting down", strsignal(signo));
+	sdnotify("STOPPING=1");
+	loop_stop(loop);
+}
+
+/* The kernel tells us about changes made behind our back (ip link set down,
+ * a deleted address); status reports what is true, and the log says why. */
+static void on_netlink(const struct nlmon_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+	struct iface *i = &d->iface;
+	char buf[MG_PREFIX_STRLEN];
+
+	if (!i->present || ev->ifindex != i->ifindex)
+		return;
+	switch (ev->kind) {
+	case NLMON_LINK_NEW:
+		/* Our own set-up produces events too (created down, then up): only
+		 * a down after the kernel said up was someone else's doing. */
+		if (i->seen_up && !ev->up)
+			log_warn("interface %s was set down outside meshgated", i->tun.name);
+		i->seen_up = ev->up;
+		i->up = ev->up;
+		if (ev->mtu)
+			i->mtu = ev->mtu;
+		break;
+	case NLMON_LINK_DEL:
+		log_warn("interface %s was deleted outside meshgated", i->tun.name);
+		i->present = false;
+		i->up = false;
+		break;
+	case NLMON_ADDR_DEL:
+		for (uint32_t k = 0; k < i->applied.address.n; k++)
+			if (mg_prefix_eq(&i->applied.address.v[k], &ev->addr))
+				log_warn("address %s was removed from %s outside meshgated",
+				         mg_prefix_fmt(&ev->addr, buf, sizeof(buf)), i->tun.name);
+		break;
+	case NLMON_ADDR_NEW:
+		break;
+	}
+}
+
+static gid_t control_gid(const char *group)
+{
+	struct group *g;
+
+	if (!*group)
+		return (gid_t)-1;
+	g = getgrnam(group);
+	if (!g) {
+		log_notice("group '%s' does not exist: the control socket is for root only "
+		           "(create it with: groupadd --system %s)", group, group);
+		return (gid_t)-1;
+	}
+	return g->gr_gid;
+}
+
+int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_path)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+	pid_t holder = 0;
+	int r;
+
+	d->conf = *conf;
+	d->pid.fd = -1;
+	d->iface.tun.fd = -1;
+	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
+	snprintf(d->last_reload, sizeof(d->last_reload), "ok");
+	signal(SIGPIPE, SIG_IGN);
+
+	if (conf->node.pid_file[0]) {
+		r = pidfile_acquire(&d->pid, conf->node.pid_file, &holder);
+		if (r == -EEXIST) {
+			log_err("meshgated is already running (pid %ld, pid file %s)", (long)holder,
+			        conf->node.pid_file);
+			return r;
+		}
+		if (r < 0) {
+			log_err("cannot write pid file %s: %s", conf->node.pid_file, strerror(-r));
+			return r;
+		}
+	}
+	if (mkdir(conf->node.state_dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		log_err("cannot create state directory %s: %s", conf->node.state_dir, strerror(errno));
+		return r;
+	}
+	r = loop_new(&d->loop);
+	if (r < 0)
+		return r;
+	d->started_ns = loop_now(d->loop);
+	for (size_t k = 0; k < sizeof(signals) / sizeof(signals[0]); k++) {
+		r = loop_signal_add(d->loop, signals[k], on_signal, d);
+		if (r < 0)
+			return r;
+	}
+	r = nl_open(&d->nl);
+	if (r < 0) {
+		log_err("cannot open rtnetlink: %s", strerror(-r));
+		return r;
+	}
+	/* Monitor first, so no change between creation and monitoring is missed. */
+	r = nlmon_new(d->loop, on_netlink, d, &d->mon);
+	if (r < 0) {
+		log_err("cannot monitor rtnetlink: %s", strerror(-r));
+		return r;
+	}
+	r = iface_create(&d->iface, d->nl, &conf->mesh);
+	if (r < 0)
+		return r;
+	r = control_new(d->loop, conf->node.control_socket, control_gid(conf->node.control_group),
+	                &d->ctl);
+	if (r < 0) {
+		log_err("cannot create control socket %s: %s%s", conf->node.control_socket,
+		        strerror(-r), r == -EADDRINUSE ? " (another meshgated answers there)" : "");
+		return r;
+	}
+	r = daemon_register_status(d);
+	if (r < 0)
+		return r;
+	log_notice("meshgated %s started as node %s (config %s)", PACKAGE_VERSION,
+	           conf->node.name, conf_path);
+	return 0;
+}
+
+int daemon_run(struct daemon *d)
+{
+	sdnotify("READY=1");
+	return loop_run(d->loop);
+}
+
+void daemon_stop(struct daemon *d)
+{
+	if (d->ctl)
+		control_free(d->ctl);
+	d->ctl = NULL;
+	if (d->nl)
+		iface_destroy(&d->iface, d->nl);
+	if (d->mon)
+		nlmon_free(d->mon);
+	d->mon = NULL;
+	if (d->nl)
+		nl_free(d->nl);
+	d->nl = NULL;
+	if (d->loop)
+		loop_free(d->loop);
+	d->loop = NULL;
+	pidfile_release(&d->pid);
+}
+
+/* What cannot change without a restart is refused by name, keeping the rest. */
+static int check_restart_only(const struct mg_conf *old, const struct mg_conf *new,
+                              char *why, size_t len)
+{
+	if (strcmp(old->node.control_socket, new->node.control_socket) != 0)
+		snprintf(why, len, "[node] control-socket changed: restart meshgated to move it");
+	else if (strcmp(old->node.pid_file, new->node.pid_file) != 0)
+		snprintf(why, len, "[node] pid-file changed: restart meshgated to move it");
+	else if (strcmp(old->mesh.interface, new->mesh.interface) != 0)
+		snprintf(why, len, "[mesh] interface changed: restart meshgated to rename it");
+	else
+		return 0;
+	return -EINVAL;
+}
+
+int daemon_reload(struct daemon *d)
+{
+	struct reload_errors e = { .n = 0 };
+	struct mg_conf next;
+	char why[200];
+	enum log_level lvl;
+	int r;
+
+	sdnotify("RELOADING=1");
+	d->reloads++;
+	log_notice("reloading %s", d->conf_path);
+	if (conf_load(&next, d->conf_path, collect_error, &e) > 0) {
+		snprintf(d->last_reload, sizeof(d->last_reload),
+		         "error: %s (%d error%s; previous configuration kept)", e.first, e.n,
+		         e.n == 1 ? "" : "s");
+		log_err("reload failed: keeping the previous configuration");
+		r = -EINVAL;
+		goto out;
+	}
+	r = check_restart_only(&d->conf, &next, why, sizeof(why));
+	if (r < 0) {
+		snprintf(d->last_reload, sizeof(d->last_reload), "error: %s", why);
+		log_err("reload refused: %s", why);
+		goto out;
+	}
+	r = iface_apply(&d->iface, d->nl, &next.mesh);
+	if (r < 0) {
+		snprintf(d->last_reload, sizeof(d->last_reload),
+		         "error: applying [mesh] to %s: %s", d->iface.tun.name, strerror(-r));
+		goto out;
+	}
+	lvl = (enum log_level)next.node.log_level;
+	if (!d->log_level_forced)
+		log_set_level(lvl);
+	d->conf = next;
+	snprintf(d->last_reload, sizeof(d->last_reload), "ok");
+	log_notice("reloaded %s", d->conf_path);
+out:
+	sdnotify("READY=1");
+	return r;
+}

@@ -1,0 +1,30 @@
+/* The mesh interface as configured: the TUN device plus the MTU, addresses and
+ * routes meshgated put on it. Reload applies the difference, so an unchanged
+ * address or route is never removed and re-added. */
+#ifndef MG_DAEMON_IFACE_H
+#define MG_DAEMON_IFACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/tun.h"
+#include "daemon/conf.h"
+
+struct nl;
+
+struct iface {
+	struct tun tun;
+	int ifindex;
+	struct mesh_conf applied;    /* what is on the device now */
+	bool up;                     /* as last reported by the kernel */
+	bool seen_up;                /* a kernel event has reported it up */
+	bool present;
+	uint32_t mtu;                /* as last reported by the kernel */
+};
+
+int iface_create(struct iface *i, struct nl *nl, const struct mesh_conf *mc);
+int iface_apply(struct iface *i, struct nl *nl, const struct mesh_conf *mc);
+/* Removes routes and addresses it added and closes the device. */
+void iface_destroy(struct iface *i, struct nl *nl);
+
+#endif

@@ -1,0 +1,85 @@
+/* `meshgate status`: what this node is, how long it has run, and the state of
+ * the interface and of each subsystem. */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "core/control.h"
+#include "core/loop.h"
+#include "core/nlmon.h"
+#include "daemon/daemon.h"
+
+static void prefix_array(struct report *r, const char *key, const struct cfg_prefix_list *l)
+{
+	char buf[MG_PREFIX_STRLEN];
+
+	report_arr_begin(r, key);
+	for (uint32_t i = 0; i < l->n; i++)
+		report_str(r, NULL, mg_prefix_fmt(&l->v[i], buf, sizeof(buf)));
+	report_arr_end(r);
+}
+
+static void report_interface(struct report *r, const struct iface *i)
+{
+	report_obj_begin(r, "interface");
+	report_str(r, "name", i->applied.interface);
+	report_int(r, "ifindex", i->ifindex);
+	report_bool(r, "present", i->present);
+	report_uint(r, "mtu", i->mtu);
+	report_bool(r, "up", i->up);
+	prefix_array(r, "addresses", &i->applied.address);
+	prefix_array(r, "routes", &i->applied.route);
+	report_obj_end(r);
+}
+
+/* Each subsystem says whether it runs; the ones this version lacks say so
+ * instead of pretending. */
+static void report_subsystems(struct report *r, const struct daemon *d)
+{
+	const char *unserved[8];
+	int n = conf_unserved_sections(&d->conf, unserved, 8);
+
+	report_obj_begin(r, "subsystems");
+	report_str(r, "mesh", d->iface.present && d->iface.up ? "interface up, no peers "
+	           "(this version has no WireGuard data plane yet)" : "interface down");
+	for (int k = 0; k < n; k++)
+		report_str(r, unserved[k], "configured, but not served by this version");
+	report_obj_end(r);
+}
+
+static int status(struct report *r, int argc, char **argv, const char **err, void *arg)
+{
+	struct daemon *d = arg;
+	const struct control_stats *cs = control_get_stats(d->ctl);
+	const struct nlmon_stats *ns = nlmon_get_stats(d->mon);
+
+	if (argc > 1) {
+		*err = "status takes no arguments";
+		return -1;
+	}
+	report_str(r, "version", PACKAGE_VERSION);
+	report_str(r, "node", d->conf.node.name);
+	report_int(r, "pid", (int64_t)getpid());
+	report_uint(r, "uptime_s", (loop_now(d->loop) - d->started_ns) / LOOP_NSEC_PER_SEC);
+	report_str(r, "config", d->conf_path);
+	report_uint(r, "reloads", d->reloads);
+	report_str(r, "last_reload", d->last_reload);
+	report_interface(r, &d->iface);
+	report_subsystems(r, d);
+	report_obj_begin(r, "control");
+	report_uint(r, "requests", cs->requests);
+	report_uint(r, "refused", cs->refused);
+	report_uint(r, "timeouts", cs->timeouts);
+	report_obj_end(r);
+	report_obj_begin(r, "netlink");
+	report_uint(r, "events", ns->events);
+	report_uint(r, "malformed", ns->malformed);
+	report_uint(r, "overruns", ns->overruns);
+	report_obj_end(r);
+	return 0;
+}
+
+int daemon_register_status(struct daemon *d)
+{
+	return control_register(d->ctl, "status", status, d);
+}

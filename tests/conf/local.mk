@@ -1,0 +1,8 @@
+# Golden configuration files: print-config output and check-config errors.
+TESTS += tests/conf/test_golden.sh
+EXTRA_DIST += tests/conf/test_golden.sh \
+	tests/conf/gw1/meshgate.conf tests/conf/gw1/expected.out \
+	tests/conf/conf-d/meshgate.conf tests/conf/conf-d/expected.out \
+	tests/conf/conf-d/conf.d/10-home.conf tests/conf/conf-d/conf.d/20-clear.conf \
+	tests/conf/conf-d/conf.d/README \
+	tests/conf/typo/meshgate.conf tests/conf/typo/expected.err

@@ -1,0 +1,11 @@
+# Unit tests of lib/, the config engine and the daemon's schema.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_addr tests/unit/test_config
+TESTS += tests/unit/test_addr tests/unit/test_config
+
+tests_unit_test_addr_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_addr_LDADD = lib/libmglib.a $(CMOCKA_LIBS)
+
+tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_config_LDADD = $(MG_DAEMON_LIBS) $(CMOCKA_LIBS)
+endif

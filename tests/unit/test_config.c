@@ -1,0 +1,283 @@
+/* The config engine through meshgated's real schema: values, errors with file
+ * and line, list semantics, conf.d, and print/parse round trips. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/conf.h"
+
+struct errs {
+	int n;
+	char msg[16][512];
+};
+
+static void collect(void *arg, const char *file, unsigned line, const char *msg)
+{
+	struct errs *e = arg;
+
+	if (e->n < 16)
+		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s:%u: %s", file, line, msg);
+	e->n++;
+}
+
+static struct mg_conf conf;
+
+static int parse(const char *text, struct errs *e)
+{
+	memset(e, 0, sizeof(*e));
+	return conf_parse_string(&conf, "t.conf", text, collect, e);
+}
+
+/* Exactly one error, and it contains every one of the given fragments. */
+static void expect_error(const char *text, const char *frag1, const char *frag2)
+{
+	struct errs e;
+
+	assert_int_equal(parse(text, &e), 1);
+	assert_int_equal(e.n, 1);
+	if (!strstr(e.msg[0], frag1) || (frag2 && !strstr(e.msg[0], frag2)))
+		fail_msg("error '%s' lacks '%s' / '%s'", e.msg[0], frag1, frag2 ? frag2 : "");
+}
+
+static void defaults(void **state)
+{
+	struct errs e;
+
+	assert_int_equal(parse("", &e), 0);
+	assert_string_equal(conf.mesh.interface, "mg0");
+	assert_int_equal(conf.mesh.mtu, 1420);
+	assert_int_equal(conf.mesh.listen_port, 51820);
+	assert_int_equal(conf.mesh.address.n, 0);
+	assert_int_equal(conf.dns.port, 53);
+	assert_int_equal(conf.dhcp.lease_time_ms, 12 * 3600 * 1000ULL);
+	assert_int_equal(conf.vrrp.advert_interval_ms, 1000);
+	assert_true(conf.vrrp.preempt);
+	assert_string_equal(conf.node.control_group, "meshgate");
+}
+
+static void full_config(void **state)
+{
+	struct errs e;
+	char buf[MG_PREFIX_STRLEN];
+
+	assert_int_equal(parse("# comment\n"
+	                       "; another\n"
+	                       "[node]\n"
+	                       "name = gw1\n"
+	                       "log-level = debug ; inline comment\n"
+	                       "\n"
+	                       "  [mesh]\n"
+	                       "  interface = mgt0\n"
+	                       "\tmtu = 1400\n"
+	                       "address = 10.77.0.1/16, fd77::1/64\n"
+	                       "address = 10.78.0.1/16\n"
+	                       "route = 10.99.0.0/24\n"
+	                       "[site]\n"
+	                       "domain = flat1.int.example\n"
+	                       "subnet = 192.168.1.0/24\n"
+	                       "[dns]\n"
+	                       "listen = 192.168.1.1, ::1\n"
+	                       "[dhcp]\n"
+	                       "lease-time = 90m\n"
+	                       "[vrrp]\n"
+	                       "advert-interval = 100ms\n"
+	                       "preempt = no\n", &e), 0);
+	assert_string_equal(conf.node.name, "gw1");
+	assert_int_equal(conf.node.log_level, 4);
+	assert_string_equal(conf.mesh.interface, "mgt0");
+	assert_int_equal(conf.mesh.mtu, 1400);
+	assert_int_equal(conf.mesh.address.n, 3);
+	assert_string_equal(mg_prefix_fmt(&conf.mesh.address.v[1], buf, sizeof(buf)), "fd77::1/64");
+	assert_string_equal(mg_prefix_fmt(&conf.mesh.address.v[2], buf, sizeof(buf)),
+	                    "10.78.0.1/16");
+	assert_int_equal(conf.mesh.route.n, 1);
+	assert_string_equal(conf.site.domain, "flat1.int.example");
+	assert_int_equal(conf.dns.listen.n, 2);
+	assert_int_equal(conf.dhcp.lease_time_ms, 90 * 60 * 1000ULL);
+	assert_int_equal(conf.vrrp.advert_interval_ms, 100);
+	assert_false(conf.vrrp.preempt);
+}
+
+static void errors_name_line_key_and_fix(void **state)
+{
+	expect_error("[mesh]\n\nadress = 10.0.0.1/8\n", "t.conf:3:", "did you mean 'address'");
+	expect_error("[mesh]\nlisten-port = 65536\n", "t.conf:2:", "from 1 to 65535");
+	expect_error("[mesh]\nlisten-port = 0\n", "listen-port", "from 1 to 65535");
+	expect_error("[mesh]\nlisten-port = -1\n", "listen-port", "not a number");
+	expect_error("[mesh]\nmtu = 1400x\n", "[mesh] mtu", "not a number");
+	expect_error("[mesh]\naddress = 10.0.0.300/8\n", "t.conf:2:", "address with prefix");
+	expect_error("[mesh]\naddress = 10.0.0.1\n", "t.conf:2:", "address with prefix");
+	expect_error("[mesh]\nroute = 10.1.2.3/16\n", "t.conf:2:", "did you mean 10.1.0.0/16");
+	expect_error("[mesh]\nroute = 10.1.0.0/16,\n", "t.conf:2:", "separated by commas");
+	expect_error("[dns]\nlisten = 1.2.3.4/32\n", "t.conf:2:", "IPv4 or IPv6 address");
+	expect_error("[dsn]\nport = 53\n", "t.conf:1:", "did you mean [dns]");
+	expect_error("[bogus]\n", "t.conf:1:", "unknown section");
+	expect_error("[node]\nmtu = 1400\n", "t.conf:2:", "belongs in [mesh]");
+	expect_error("[node]\nzzzz = 1\n", "t.conf:2:", "unknown key 'zzzz'");
+	expect_error("mtu = 1400\n", "t.conf:1:", "outside any section");
+	expect_error("[mesh]\nmtu = 1400\nmtu = 1300\n", "t.conf:3:", "first at line 2");
+	expect_error("[mesh]\nthis is not a key\n", "t.conf:2:", "syntax error");
+	expect_error("[mesh\n", "t.conf:1:", "syntax error");
+	expect_error("[node]\nlog-level = loud\n", "t.conf:2:", "one of: err, warn");
+	expect_error("[vrrp]\npreempt = maybe\n", "t.conf:2:", "yes or no");
+	expect_error("[vrrp]\nvrid = 256\n", "t.conf:2:", "from 1 to 255");
+	expect_error("[dhcp]\nlease-time = 10s\n", "t.conf:2:", "from 1m to 365d");
+	expect_error("[dhcp]\nlease-time = 5y\n", "t.conf:2:", "units");
+	expect_error("[vrrp]\nadvert-interval = 105ms\n", "centiseconds", NULL);
+	expect_error("[mesh]\ninterface = a/b\n", "t.conf:2:", "interface name");
+	expect_error("[mesh]\ninterface = abcdefghijklmnop\n", "t.conf:2:", "interface name");
+	expect_error("[node]\nname = GW1\n", "t.conf:2:", "lower-case");
+	expect_error("[site]\ndomain = a..b\n", "t.conf:2:", "DNS domain");
+	expect_error("[site]\ndomain = example.\n", "t.conf:2:", "no trailing dot");
+	expect_error("[node]\npid-file = run/x.pid\n", "t.conf:2:", "absolute path");
+	expect_error("[mesh]\nmtu =\n", "t.conf:2:", "empty value");
+}
+
+static void long_line_is_an_error_with_its_line(void **state)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "[mesh]\nroute = 10.0.0.0/8%0500d\nmtu = 1300\n", 0);
+	expect_error(text, "t.conf:2:", "too long");
+	assert_int_equal(conf.mesh.mtu, 1300);   /* the line after it is still read */
+}
+
+static void bad_value_keeps_previous(void **state)
+{
+	struct errs e;
+
+	assert_int_equal(parse("[mesh]\naddress = 10.0.0.1/8\naddress = 10.0.0.2/8, nope\n"
+	                       "route = 10.1.0.0/16\n", &e), 1);
+	/* The bad line added nothing, not even its first good item. */
+	assert_int_equal(conf.mesh.address.n, 1);
+	assert_int_equal(conf.mesh.route.n, 1);
+}
+
+static void list_semantics(void **state)
+{
+	struct errs e;
+
+	assert_int_equal(parse("[mesh]\nroute = 10.1.0.0/16\nroute = 10.2.0.0/16\nroute =\n"
+	                       "route = 10.3.0.0/16\n", &e), 0);
+	assert_int_equal(conf.mesh.route.n, 1);
+	assert_int_equal(conf.mesh.route.v[0].addr.u.bytes[1], 3);
+}
+
+static void list_limit(void **state)
+{
+	char text[4096];
+	size_t off = (size_t)snprintf(text, sizeof(text), "[mesh]\n");
+
+	for (int i = 0; i <= CFG_LIST_MAX; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "route = 10.%d.0.0/16\n", i);
+	expect_error(text, "too many values", NULL);
+	assert_int_equal(conf.mesh.route.n, CFG_LIST_MAX);
+}
+
+static char *print_to_string(const struct mg_conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	cfg_print(&conf_schema, c, f);
+	fclose(f);
+	return buf;
+}
+
+static void print_round_trip(void **state)
+{
+	struct errs e;
+	char *first, *second;
+
+	assert_int_equal(parse("[node]\nname = a\n[mesh]\naddress = 10.77.0.1/16, fd77::1/64\n"
+	                       "[dns]\nupstream = 9.9.9.9, 2620:fe::fe\n[dhcp]\nlease-time = 1500ms\n",
+	                       &e), 1);   /* lease-time below 1m */
+	assert_int_equal(parse("[node]\nname = a\n[mesh]\naddress = 10.77.0.1/16, fd77::1/64\n"
+	                       "[dns]\nupstream = 9.9.9.9, 2620:fe::fe\n[dhcp]\nlease-time = 90s\n"
+	                       "[vrrp]\nvirtual-address = 192.168.1.1/24\n", &e), 0);
+	first = print_to_string(&conf);
+	assert_non_null(strstr(first, "lease-time = 90s\n"));
+	assert_non_null(strstr(first, "address = fd77::1/64\n"));
+	assert_int_equal(parse(first, &e), 0);
+	second = print_to_string(&conf);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void conf_d_in_name_order(void **state)
+{
+	char dir[] = "/tmp/mgconfXXXXXX";
+	char path[256], sub[256], f[300];
+	struct errs e = { 0 };
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/meshgate.conf", dir);
+	snprintf(sub, sizeof(sub), "%s/conf.d", dir);
+	write_file(path, "[node]\nname = n\n[mesh]\nmtu = 1400\nroute = 10.1.0.0/16\n");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(f, sizeof(f), "%s/20-b.conf", sub);
+	write_file(f, "[mesh]\nmtu = 1300\nroute = 10.3.0.0/16\n");
+	snprintf(f, sizeof(f), "%s/10-a.conf", sub);
+	write_file(f, "[mesh]\nmtu = 1350\nroute = 10.2.0.0/16\n");
+	snprintf(f, sizeof(f), "%s/30-ignored.conf.disabled", sub);
+	write_file(f, "[mesh]\nmtu = 1\n");
+	assert_int_equal(conf_load(&conf, path, collect, &e), 0);
+	assert_int_equal(conf.mesh.mtu, 1300);          /* last file wins for scalars */
+	assert_int_equal(conf.mesh.route.n, 3);         /* lists append across files */
+	assert_int_equal(conf.mesh.route.v[1].addr.u.bytes[1], 2);
+
+	snprintf(f, sizeof(f), "%s/40-bad.conf", sub);
+	write_file(f, "\n[mesh]\nmtu = 70000\n");
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(conf_load(&conf, path, collect, &e), 1);
+	assert_non_null(strstr(e.msg[0], "conf.d/40-bad.conf:3:"));
+
+	snprintf(f, sizeof(f), "rm -rf %s", dir);
+	assert_int_equal(system(f), 0);
+}
+
+static void missing_file(void **state)
+{
+	struct errs e = { 0 };
+
+	assert_int_equal(conf_load(&conf, "/nonexistent/meshgate.conf", collect, &e), 1);
+	assert_non_null(strstr(e.msg[0], "/nonexistent/meshgate.conf:0: cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(full_config),
+		cmocka_unit_test(errors_name_line_key_and_fix),
+		cmocka_unit_test(long_line_is_an_error_with_its_line),
+		cmocka_unit_test(bad_value_keeps_previous),
+		cmocka_unit_test(list_semantics),
+		cmocka_unit_test(list_limit),
+		cmocka_unit_test(print_round_trip),
+		cmocka_unit_test(conf_d_in_name_order),
+		cmocka_unit_test(missing_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
