@@ -1,0 +1,56 @@
+#!/bin/sh
+# Quick start: installs what meshgate needs, builds it, and runs meshgated with
+# the shipped example configuration (packaging/meshgate.conf) in a network
+# namespace of its own, then asks it for its status. Run as root.
+#   scripts/demo.sh          run, show status, stop and clean up
+#   scripts/demo.sh --keep   leave it running (prints how to talk to it and stop it)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+keep=no
+[ "${1:-}" = "--keep" ] && keep=yes
+
+"$top/scripts/deps.sh" build
+"$top/scripts/build.sh" "$top/build/plain"
+
+ns=meshgate-demo
+bin="$top/build/plain"
+conf="$top/packaging/meshgate.conf"
+log=/tmp/meshgate-demo.log
+if ip netns pids "$ns" >/dev/null 2>&1 && [ -n "$(ip netns pids "$ns")" ]; then
+	echo "a demo is already running in namespace $ns: stop it with" >&2
+	echo "  ip netns pids $ns | xargs kill; ip netns del $ns" >&2
+	exit 1
+fi
+ip netns del "$ns" 2>/dev/null || true
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
+stop() {
+	pids=$(ip netns pids "$ns" 2>/dev/null || true)
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	for _ in $(seq 50); do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	ip netns del "$ns" 2>/dev/null || true
+}
+[ "$keep" = yes ] || trap stop EXIT
+
+echo "== meshgated --check-config -c $conf"
+"$bin/daemon/meshgated" --check-config -c "$conf"
+echo "== starting meshgated in network namespace $ns (log: $log)"
+ip netns exec "$ns" "$bin/daemon/meshgated" --foreground -c "$conf" >"$log" 2>&1 &
+for _ in $(seq 100); do
+	"$bin/tools/meshgate" status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+echo "== meshgate status"
+"$bin/tools/meshgate" status
+echo "== ip -n $ns address show mg0"
+ip -n "$ns" address show mg0
+if [ "$keep" = yes ]; then
+	echo "meshgated keeps running. Try: $bin/tools/meshgate status --json"
+	echo "Stop it with: ip netns pids $ns | xargs kill; ip netns del $ns"
+else
+	echo "== stopping meshgated (SIGTERM); it removes mg0 and its addresses"
+fi
