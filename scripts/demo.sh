@@ -32,6 +32,12 @@ stop() {
 		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
 		sleep 0.1
 	done
+	if ip -n "$ns" link show mg0 >/dev/null 2>&1; then
+		echo "mg0 is still there after meshgated stopped" >&2
+	else
+		echo "meshgated stopped and mg0 is gone. Its log:"
+		sed 's/^/  /' "$log"
+	fi
 	ip netns del "$ns" 2>/dev/null || true
 }
 [ "$keep" = yes ] || trap stop EXIT

@@ -29,7 +29,7 @@ static int show_help(const struct subcommand *cmd, const struct opts *o, int arg
 
 /* Commands meshgated answers itself: one line each. */
 static const struct subcommand subcommands[] = {
-	{ "status", "show this node, its site and a summary of its peers", ask_daemon },
+	{ "status", "show this node, its interface, reload state and subsystems", ask_daemon },
 	{ "help", "show this help", show_help },
 };
 
