@@ -10,32 +10,10 @@
 #include <sys/timerfd.h>
 
 #include "core/loop.h"
-#include "core/timer_heap.h"
+#include "core/timers.h"
+#include "core/watches.h"
 
 #define LOOP_MAX_EVENTS 64
-
-struct loop_fd {
-	struct loop *loop;
-	int fd;
-	uint32_t events;
-	loop_fd_cb cb;
-	void *arg;
-	bool dead;		/* deleted during an iteration, freed when it ends */
-	struct loop_fd *prev, *next;
-};
-
-struct loop_timer {
-	struct timer_heap_node node;	/* first: the heap hands back this pointer */
-	struct loop *loop;
-	loop_timer_cb cb;
-	void *arg;
-	struct loop_timer *prev, *next;
-};
-
-struct loop_sig {
-	loop_signal_cb cb;
-	void *arg;
-};
 
 struct loop {
 	int epfd;
@@ -44,15 +22,12 @@ struct loop {
 	bool stop;
 	bool dispatching;	/* inside one iteration: deleted watches wait */
 	uint64_t tfd_when;	/* deadline the timerfd holds, 0 when disarmed */
-	struct timer_heap heap;
-	size_t ntimers;
-	struct loop_timer *timers;	/* every timer, armed or not */
-	struct loop_fd *fds;		/* live user watches */
-	struct loop_fd *dead;		/* deleted during this iteration */
+	struct timer_set timers;
+	struct watch_list watches;	/* user watches */
 	struct loop_fd tfd_w;		/* internal watches, told apart by address */
 	struct loop_fd sfd_w;
 	sigset_t sigmask;
-	struct loop_sig sigs[_NSIG];
+	struct sig_table sigs;
 	struct epoll_event events[LOOP_MAX_EVENTS];
 };
 
@@ -83,7 +58,7 @@ int loop_new(struct loop **out)
 	if (!loop)
 		return -ENOMEM;
 	loop->epfd = loop->tfd = loop->sfd = -1;
-	timer_heap_init(&loop->heap);
+	timer_set_init(&loop->timers, loop, loop_now);
 	sigemptyset(&loop->sigmask);
 
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -97,8 +72,8 @@ int loop_new(struct loop **out)
 	if (loop->sfd < 0)
 		goto fail_errno;
 
-	loop->tfd_w = (struct loop_fd){ .loop = loop, .fd = loop->tfd, .events = EPOLLIN };
-	loop->sfd_w = (struct loop_fd){ .loop = loop, .fd = loop->sfd, .events = EPOLLIN };
+	loop->tfd_w = (struct loop_fd){ .fd = loop->tfd, .events = EPOLLIN };
+	loop->sfd_w = (struct loop_fd){ .fd = loop->sfd, .events = EPOLLIN };
 	err = epoll_add(loop, &loop->tfd_w);
 	if (err)
 		goto fail;
@@ -115,30 +90,13 @@ fail:
 	return err;
 }
 
-static void free_watches(struct loop_fd *w)
-{
-	while (w) {
-		struct loop_fd *next = w->next;
-
-		free(w);
-		w = next;
-	}
-}
-
 /* Signals stay blocked: unblocking would let a pending one kill the process. */
 void loop_free(struct loop *loop)
 {
-	struct loop_timer *t;
-
 	if (!loop)
 		return;
-	timer_heap_fini(&loop->heap);	/* before the nodes it points at go */
-	while ((t = loop->timers)) {
-		loop->timers = t->next;
-		free(t);
-	}
-	free_watches(loop->fds);
-	free_watches(loop->dead);
+	timer_set_fini(&loop->timers);
+	watch_list_fini(&loop->watches);
 	if (loop->sfd >= 0)
 		close(loop->sfd);
 	if (loop->tfd >= 0)
@@ -156,21 +114,14 @@ int loop_fd_add(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, void 
 	struct loop_fd *w;
 	int err;
 
-	if (fd < 0 || !cb)
-		return fd < 0 ? -EBADF : -EINVAL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	*w = (struct loop_fd){ .loop = loop, .fd = fd, .events = events, .cb = cb, .arg = arg };
-	err = epoll_add(loop, w);
+	err = watch_add(&loop->watches, fd, events, cb, arg, &w);
+	if (err)
+		return err;
+	err = epoll_add(loop, w);	/* -EEXIST if fd is already watched */
 	if (err) {
-		free(w);
+		watch_unlink(&loop->watches, w, false);
 		return err;
 	}
-	w->next = loop->fds;
-	if (loop->fds)
-		loop->fds->prev = w;
-	loop->fds = w;
 	if (out)
 		*out = w;
 	return 0;
@@ -194,119 +145,24 @@ void loop_fd_del(struct loop *loop, struct loop_fd *w)
 		return;
 	/* Fails harmlessly with EBADF if the caller already closed the fd. */
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		loop->fds = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	w->prev = NULL;
-	if (!loop->dispatching) {
-		free(w);
-		return;
-	}
 	/* The current epoll batch may still hold an event pointing at w. */
-	w->dead = true;
-	w->next = loop->dead;
-	loop->dead = w;
+	watch_unlink(&loop->watches, w, loop->dispatching);
 }
 
 /* ---- timers ---- */
 
 int loop_timer_new(struct loop *loop, loop_timer_cb cb, void *arg, struct loop_timer **out)
 {
-	struct loop_timer *t;
-	int err;
-
-	if (!cb)
-		return -EINVAL;
-	/* Reserve the heap slot now so arming never allocates or fails. */
-	err = timer_heap_reserve(&loop->heap, loop->ntimers + 1);
-	if (err)
-		return err;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	timer_heap_node_init(&t->node);
-	t->loop = loop;
-	t->cb = cb;
-	t->arg = arg;
-	t->next = loop->timers;
-	if (loop->timers)
-		loop->timers->prev = t;
-	loop->timers = t;
-	loop->ntimers++;
-	*out = t;
-	return 0;
-}
-
-void loop_timer_arm_at(struct loop_timer *t, uint64_t when_ns)
-{
-	timer_heap_arm(&t->loop->heap, &t->node, when_ns);
-}
-
-void loop_timer_arm_in(struct loop_timer *t, uint64_t delay_ns)
-{
-	uint64_t now = loop_now(t->loop);
-
-	loop_timer_arm_at(t, delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns);
-}
-
-void loop_timer_disarm(struct loop_timer *t)
-{
-	timer_heap_remove(&t->loop->heap, &t->node);
-}
-
-bool loop_timer_armed(const struct loop_timer *t)
-{
-	return timer_heap_node_armed(&t->node);
-}
-
-/* The dispatcher never touches a timer after its callback, so freeing the
- * running timer needs no deferral. */
-void loop_timer_free(struct loop_timer *t)
-{
-	struct loop *loop;
-
-	if (!t)
-		return;
-	loop = t->loop;
-	timer_heap_remove(&loop->heap, &t->node);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		loop->timers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	loop->ntimers--;
-	free(t);
-}
-
-/* Fire timers due now, in (deadline, arming order). Timers armed by the
- * callbacks of this pass wait for the next one, so a timer re-armed for "now"
- * from its own callback cannot starve the descriptors. */
-static void run_timers(struct loop *loop)
-{
-	uint64_t now = loop_now(loop);
-	uint64_t pass_seq = loop->heap.next_seq;
-	struct timer_heap_node *n;
-
-	while ((n = timer_heap_peek(&loop->heap)) && n->when <= now && n->seq < pass_seq) {
-		struct loop_timer *t = (struct loop_timer *)n;
-
-		timer_heap_pop(&loop->heap);
-		t->cb(loop, t, t->arg);
-	}
+	return timer_set_add(&loop->timers, cb, arg, out);
 }
 
 /* Point the timerfd at the earliest deadline, touching it only on change. */
 static int program_timerfd(struct loop *loop)
 {
-	struct timer_heap_node *n = timer_heap_peek(&loop->heap);
-	uint64_t when = n ? n->when : 0;
+	uint64_t when = 0;	/* stays 0, disarming it, when no timer is armed */
 	struct itimerspec its = { 0 };
 
-	if (n && when == 0)
+	if (timer_set_next(&loop->timers, &when) && when == 0)
 		when = 1;	/* an all-zero it_value would disarm it */
 	if (when == loop->tfd_when)
 		return 0;
@@ -333,11 +189,11 @@ static void drain_timerfd(struct loop *loop)
 int loop_signal_add(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
 {
 	sigset_t one, mask;
+	int err;
 
-	if (signo <= 0 || signo >= _NSIG || signo == SIGKILL || signo == SIGSTOP || !cb)
-		return -EINVAL;
-	if (loop->sigs[signo].cb)
-		return -EEXIST;
+	err = sig_table_check(&loop->sigs, signo, cb);
+	if (err)
+		return err;
 	sigemptyset(&one);
 	sigaddset(&one, signo);
 	mask = loop->sigmask;
@@ -348,7 +204,7 @@ int loop_signal_add(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
 	if (signalfd(loop->sfd, &mask, 0) < 0)
 		return -errno;
 	loop->sigmask = mask;
-	loop->sigs[signo] = (struct loop_sig){ .cb = cb, .arg = arg };
+	sig_table_set(&loop->sigs, signo, cb, arg);
 	return 0;
 }
 
@@ -356,15 +212,9 @@ static void read_signals(struct loop *loop)
 {
 	struct signalfd_siginfo si;
 
-	while (read(loop->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		struct loop_sig *s;
-
-		if (si.ssi_signo >= _NSIG)
-			continue;
-		s = &loop->sigs[si.ssi_signo];
-		if (s->cb)
-			s->cb(loop, (int)si.ssi_signo, s->arg);
-	}
+	while (read(loop->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo < _NSIG)
+			sig_table_deliver(&loop->sigs, loop, (int)si.ssi_signo);
 }
 
 /* ---- running ---- */
@@ -410,10 +260,9 @@ int loop_run(struct loop *loop)
 		}
 		loop->dispatching = true;
 		dispatch(loop, n);
-		run_timers(loop);
+		timer_set_run(&loop->timers, loop_now(loop));
 		loop->dispatching = false;
-		free_watches(loop->dead);
-		loop->dead = NULL;
+		watch_reap(&loop->watches);
 	}
 	loop->stop = false;
 	return err;

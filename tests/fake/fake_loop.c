@@ -1,44 +1,20 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 
 #include "core/loop.h"
-#include "core/timer_heap.h"
+#include "core/timers.h"
+#include "core/watches.h"
 #include "tests/fake/fake_loop.h"
-
-struct loop_fd {
-	struct loop *loop;
-	int fd;
-	uint32_t events;
-	loop_fd_cb cb;
-	void *arg;
-	struct loop_fd *prev, *next;
-};
-
-struct loop_timer {
-	struct timer_heap_node node;	/* first: the heap hands back this pointer */
-	struct loop *loop;
-	loop_timer_cb cb;
-	void *arg;
-	struct loop_timer *prev, *next;
-};
-
-struct loop_sig {
-	loop_signal_cb cb;
-	void *arg;
-};
 
 struct loop {
 	uint64_t now;
 	bool stop;
-	struct timer_heap heap;
-	size_t ntimers;
-	struct loop_timer *timers;
-	struct loop_fd *fds;
-	struct loop_sig sigs[_NSIG];
+	struct timer_set timers;
+	struct watch_list watches;
+	struct sig_table sigs;
 };
 
 int loop_new(struct loop **out)
@@ -48,7 +24,7 @@ int loop_new(struct loop **out)
 	if (!loop)
 		return -ENOMEM;
 	loop->now = FAKE_LOOP_START_NS;
-	timer_heap_init(&loop->heap);
+	timer_set_init(&loop->timers, loop, loop_now);
 	*out = loop;
 	return 0;
 }
@@ -57,19 +33,8 @@ void loop_free(struct loop *loop)
 {
 	if (!loop)
 		return;
-	timer_heap_fini(&loop->heap);	/* before the nodes it points at go */
-	while (loop->timers) {
-		struct loop_timer *t = loop->timers;
-
-		loop->timers = t->next;
-		free(t);
-	}
-	while (loop->fds) {
-		struct loop_fd *w = loop->fds;
-
-		loop->fds = w->next;
-		free(w);
-	}
+	timer_set_fini(&loop->timers);
+	watch_list_fini(&loop->watches);
 	free(loop);
 }
 
@@ -85,36 +50,12 @@ void loop_stop(struct loop *loop)
 
 /* ---- descriptors ---- */
 
-static struct loop_fd *find_fd(const struct loop *loop, int fd)
-{
-	for (struct loop_fd *w = loop->fds; w; w = w->next)
-		if (w->fd == fd)
-			return w;
-	return NULL;
-}
-
 int loop_fd_add(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, void *arg,
 		struct loop_fd **out)
 {
-	struct loop_fd *w;
-
-	if (fd < 0)
-		return -EBADF;
-	if (!cb)
-		return -EINVAL;
-	if (find_fd(loop, fd))
+	if (cb && watch_find(&loop->watches, fd))
 		return -EEXIST;	/* what epoll_ctl(EPOLL_CTL_ADD) says */
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	*w = (struct loop_fd){ .loop = loop, .fd = fd, .events = events, .cb = cb, .arg = arg };
-	w->next = loop->fds;
-	if (loop->fds)
-		loop->fds->prev = w;
-	loop->fds = w;
-	if (out)
-		*out = w;
-	return 0;
+	return watch_add(&loop->watches, fd, events, cb, arg, out);
 }
 
 int loop_fd_mod(struct loop *loop, struct loop_fd *w, uint32_t events)
@@ -127,20 +68,13 @@ int loop_fd_mod(struct loop *loop, struct loop_fd *w, uint32_t events)
 /* Events are dispatched one at a time here, so nothing can still point at w. */
 void loop_fd_del(struct loop *loop, struct loop_fd *w)
 {
-	if (!w)
-		return;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		loop->fds = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	free(w);
+	if (w)
+		watch_unlink(&loop->watches, w, false);
 }
 
 void fake_loop_fire_fd(struct loop *loop, int fd, uint32_t events)
 {
-	struct loop_fd *w = find_fd(loop, fd);
+	struct loop_fd *w = watch_find(&loop->watches, fd);
 
 	if (!w)
 		return;
@@ -151,7 +85,7 @@ void fake_loop_fire_fd(struct loop *loop, int fd, uint32_t events)
 
 uint32_t fake_loop_fd_events(const struct loop *loop, int fd)
 {
-	const struct loop_fd *w = find_fd(loop, fd);
+	const struct loop_fd *w = watch_find(&loop->watches, fd);
 
 	return w ? w->events : 0;
 }
@@ -160,88 +94,24 @@ uint32_t fake_loop_fd_events(const struct loop *loop, int fd)
 
 int loop_timer_new(struct loop *loop, loop_timer_cb cb, void *arg, struct loop_timer **out)
 {
-	struct loop_timer *t;
-	int err;
-
-	if (!cb)
-		return -EINVAL;
-	err = timer_heap_reserve(&loop->heap, loop->ntimers + 1);
-	if (err)
-		return err;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	timer_heap_node_init(&t->node);
-	t->loop = loop;
-	t->cb = cb;
-	t->arg = arg;
-	t->next = loop->timers;
-	if (loop->timers)
-		loop->timers->prev = t;
-	loop->timers = t;
-	loop->ntimers++;
-	*out = t;
-	return 0;
-}
-
-void loop_timer_arm_at(struct loop_timer *t, uint64_t when_ns)
-{
-	timer_heap_arm(&t->loop->heap, &t->node, when_ns);
-}
-
-void loop_timer_arm_in(struct loop_timer *t, uint64_t delay_ns)
-{
-	uint64_t now = t->loop->now;
-
-	loop_timer_arm_at(t, delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns);
-}
-
-void loop_timer_disarm(struct loop_timer *t)
-{
-	timer_heap_remove(&t->loop->heap, &t->node);
-}
-
-bool loop_timer_armed(const struct loop_timer *t)
-{
-	return timer_heap_node_armed(&t->node);
-}
-
-void loop_timer_free(struct loop_timer *t)
-{
-	struct loop *loop;
-
-	if (!t)
-		return;
-	loop = t->loop;
-	timer_heap_remove(&loop->heap, &t->node);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		loop->timers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	loop->ntimers--;
-	free(t);
+	return timer_set_add(&loop->timers, cb, arg, out);
 }
 
 size_t fake_loop_timers_armed(const struct loop *loop)
 {
-	return timer_heap_len(&loop->heap);
+	return timer_set_armed(&loop->timers);
 }
 
 /* Fire the earliest timer if it is due by `until`, moving time to it. */
 static bool fire_next(struct loop *loop, uint64_t until)
 {
-	struct timer_heap_node *n = timer_heap_peek(&loop->heap);
-	struct loop_timer *t;
+	struct loop_timer *t = timer_set_pop_due(&loop->timers, until);
 
-	if (!n || n->when > until)
+	if (!t)
 		return false;
-	timer_heap_pop(&loop->heap);
-	if (n->when > loop->now)
-		loop->now = n->when;
-	t = (struct loop_timer *)n;
-	t->cb(loop, t, t->arg);
+	if (t->node.when > loop->now)
+		loop->now = t->node.when;
+	timer_fire(t);
 	return true;
 }
 
@@ -285,17 +155,14 @@ int loop_run(struct loop *loop)
 /* Records the handler only: the test process's signal mask is left alone. */
 int loop_signal_add(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
 {
-	if (signo <= 0 || signo >= _NSIG || signo == SIGKILL || signo == SIGSTOP || !cb)
-		return -EINVAL;
-	if (loop->sigs[signo].cb)
-		return -EEXIST;
-	loop->sigs[signo] = (struct loop_sig){ .cb = cb, .arg = arg };
-	return 0;
+	int err = sig_table_check(&loop->sigs, signo, cb);
+
+	if (!err)
+		sig_table_set(&loop->sigs, signo, cb, arg);
+	return err;
 }
 
 void fake_loop_raise(struct loop *loop, int signo)
 {
-	if (signo <= 0 || signo >= _NSIG || !loop->sigs[signo].cb)
-		return;
-	loop->sigs[signo].cb(loop, signo, loop->sigs[signo].arg);
+	sig_table_deliver(&loop->sigs, loop, signo);
 }
