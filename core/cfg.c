@@ -29,6 +29,9 @@ struct parse_ctx {
 	bool at_line_start;
 	unsigned *seen_line;       /* per key: line that set it in this file */
 	bool *list_started;        /* per key: first occurrence seen in this load */
+	const struct cfg_section *instance;  /* repeatable section being read */
+	unsigned instance_line;    /* its header's line */
+	bool skip_instance;        /* one too many: its keys are ignored */
 	cfg_error_fn err;
 	void *arg;
 	int errors;
@@ -81,6 +84,7 @@ static size_t field_size(const struct cfg_key *k)
 	case CFG_ADDR_LIST: return sizeof(struct cfg_addr_list);
 	case CFG_NET_LIST:
 	case CFG_IFADDR_LIST: return sizeof(struct cfg_prefix_list);
+	case CFG_KEY32: return sizeof(struct cfg_key32);
 	default: return k->size;
 	}
 }
@@ -90,10 +94,30 @@ static bool is_list(const struct cfg_key *k)
 	return k->type == CFG_ADDR_LIST || k->type == CFG_NET_LIST || k->type == CFG_IFADDR_LIST;
 }
 
+static uint32_t *instance_count(const struct cfg_section *sec, void *conf)
+{
+	return (uint32_t *)((char *)conf + sec->count_offset);
+}
+
+static void *instance_of(const struct cfg_section *sec, void *conf, size_t i)
+{
+	return (char *)conf + sec->offset + i * sec->instance_size;
+}
+
+/* The field in the section's current (last) instance. */
 static void *field_of(const struct cfg_section *sec, const struct cfg_key *k, void *conf)
 {
-	return (char *)conf + sec->offset + k->offset;
+	size_t i = 0;
+
+	if (sec->max_instances) {
+		uint32_t n = *instance_count(sec, conf);
+		i = n ? n - 1 : 0;
+	}
+	return (char *)instance_of(sec, conf, i) + k->offset;
 }
+
+static void set_defaults(const struct cfg_section *sec, void *base, cfg_error_fn err, void *arg,
+                         int *errors);
 
 /* Edit distance, for "did you mean"; names are short. */
 static unsigned distance(const char *a, const char *b)
@@ -156,7 +180,7 @@ static void unknown_section(struct parse_ctx *c, const char *name)
 		report(c, c->line, "unknown section [%.64s]: did you mean [%s]?", name, best);
 	else
 		report(c, c->line, "unknown section [%.64s]: expected one of [node], [mesh], "
-		       "[site], [dns], [dhcp], [vrrp]", name);
+		       "[peer], [site], [dns], [dhcp], [vrrp]", name);
 }
 
 static void unknown_key(struct parse_ctx *c, const struct cfg_section *sec, const char *name)
@@ -203,7 +227,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	sec = find_section(c->s, section);
-	if (!sec)
+	if (!sec || (sec->max_instances && (c->skip_instance || c->instance != sec)))
 		return 1;   /* reported once, at the section header */
 	k = find_key(sec, name);
 	if (!k) {
@@ -223,6 +247,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (cfg_parse_value(k, scratch, value, why, sizeof(why)) < 0) {
 		report(c, c->line, "[%s] %s = %.64s%s: %s", sec->name, name, value,
 		       strlen(value) > 64 ? "..." : "", why);
+		if (k->flags & CFG_F_REQUIRED)
+			c->seen_line[idx] = c->line;   /* one error for it is enough */
 		return 1;
 	}
 	memcpy(field, scratch, field_size(k));
@@ -233,9 +259,54 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* Checks a "[name]" header before inih sees it, so an unknown section is
  * reported once and even when it has no keys. */
+/* A repeatable section's instance ends at the next header or at the end of
+ * its file: then every required key must have been set. */
+static void finish_instance(struct parse_ctx *c)
+{
+	const struct cfg_section *sec = c->instance;
+
+	if (!sec || c->skip_instance) {
+		c->instance = NULL;
+		return;
+	}
+	for (size_t j = 0; j < sec->nkeys; j++) {
+		const struct cfg_key *k = &sec->keys[j];
+
+		if ((k->flags & CFG_F_REQUIRED) && !c->seen_line[key_index(c->s, sec, k)])
+			report(c, c->instance_line, "[%s] needs %s (%s)", sec->name, k->name,
+			       k->help ? k->help : "required");
+	}
+	c->instance = NULL;
+}
+
+static void start_instance(struct parse_ctx *c, const struct cfg_section *sec)
+{
+	uint32_t *n = instance_count(sec, c->conf);
+	int errors = 0;
+
+	c->instance = sec;
+	c->instance_line = c->line;
+	c->skip_instance = *n >= sec->max_instances;
+	if (c->skip_instance) {
+		report(c, c->line, "too many [%s] sections: at most %zu", sec->name,
+		       sec->max_instances);
+		return;
+	}
+	set_defaults(sec, instance_of(sec, c->conf, *n), c->err, c->arg, &errors);
+	(*n)++;
+	/* A new instance: its keys are unset and its lists start afresh. */
+	for (size_t j = 0; j < sec->nkeys; j++) {
+		size_t idx = key_index(c->s, sec, &sec->keys[j]);
+
+		c->seen_line[idx] = 0;
+		c->list_started[idx] = false;
+	}
+}
+
 static void check_header(struct parse_ctx *c, const char *line)
 {
 	const char *close = strchr(line, ']');
+	const struct cfg_section *sec;
 	char name[64];
 	size_t n;
 
@@ -248,8 +319,12 @@ static void check_header(struct parse_ctx *c, const char *line)
 	}
 	memcpy(name, line + 1, n);
 	name[n] = '\0';
-	if (!find_section(c->s, name))
+	finish_instance(c);
+	sec = find_section(c->s, name);
+	if (!sec)
 		unknown_section(c, name);
+	else if (sec->max_instances)
+		start_instance(c, sec);
 }
 
 /* inih's reader: hands over one physical line at a time, left-trimmed (inih
@@ -299,6 +374,7 @@ static int parse_text(const struct cfg_schema *s, void *conf, const char *file, 
 		return c.errors;
 	}
 	r = ini_parse_stream(read_line, &c, on_key, &c);
+	finish_instance(&c);
 	if (r > 0)
 		report(&c, (unsigned)r, "syntax error: expected 'key = value', '[section]' or a "
 		       "comment starting with '#' or ';'");
@@ -308,27 +384,37 @@ static int parse_text(const struct cfg_schema *s, void *conf, const char *file, 
 	return c.errors;
 }
 
+static void set_defaults(const struct cfg_section *sec, void *base, cfg_error_fn err, void *arg,
+                         int *errors)
+{
+	char why[256];
+
+	for (size_t j = 0; j < sec->nkeys; j++) {
+		const struct cfg_key *k = &sec->keys[j];
+		void *field = (char *)base + k->offset;
+
+		memset(field, 0, field_size(k));
+		if (!k->def)
+			continue;
+		if (cfg_parse_value(k, field, k->def, why, sizeof(why)) < 0) {
+			(*errors)++;
+			if (err)
+				err(arg, "(defaults)", 0, why);
+		}
+	}
+}
+
 int cfg_defaults(const struct cfg_schema *s, void *conf, cfg_error_fn err, void *arg)
 {
 	int errors = 0;
-	char why[256];
 
 	for (size_t i = 0; i < s->nsections; i++) {
 		const struct cfg_section *sec = &s->sections[i];
 
-		for (size_t j = 0; j < sec->nkeys; j++) {
-			const struct cfg_key *k = &sec->keys[j];
-			void *field = field_of(sec, k, conf);
-
-			memset(field, 0, field_size(k));
-			if (!k->def)
-				continue;
-			if (cfg_parse_value(k, field, k->def, why, sizeof(why)) < 0) {
-				errors++;
-				if (err)
-					err(arg, "(defaults)", 0, why);
-			}
-		}
+		if (sec->max_instances)
+			*instance_count(sec, conf) = 0;   /* instances get defaults when they start */
+		else
+			set_defaults(sec, instance_of(sec, conf, 0), err, arg, &errors);
 	}
 	return errors;
 }
@@ -471,24 +557,35 @@ static void print_list(const struct cfg_key *k, const void *field, FILE *out)
 	}
 }
 
-void cfg_print(const struct cfg_schema *s, const void *conf, FILE *out)
+static void print_section(const struct cfg_section *sec, const void *base, bool first, FILE *out)
 {
 	char value[CFG_FIELD_MAX];
 
+	fprintf(out, "%s[%s]\n", first ? "" : "\n", sec->name);
+	for (size_t j = 0; j < sec->nkeys; j++) {
+		const struct cfg_key *k = &sec->keys[j];
+		const void *field = (const char *)base + k->offset;
+
+		if (is_list(k)) {
+			print_list(k, field, out);
+			continue;
+		}
+		cfg_format_value(k, field, value, sizeof(value));
+		fprintf(out, "%s =%s%s\n", k->name, *value ? " " : "", value);
+	}
+}
+
+void cfg_print(const struct cfg_schema *s, const void *conf, FILE *out)
+{
+	bool first = true;
+
 	for (size_t i = 0; i < s->nsections; i++) {
 		const struct cfg_section *sec = &s->sections[i];
+		size_t n = sec->max_instances ? *instance_count(sec, (void *)conf) : 1;
 
-		fprintf(out, "%s[%s]\n", i ? "\n" : "", sec->name);
-		for (size_t j = 0; j < sec->nkeys; j++) {
-			const struct cfg_key *k = &sec->keys[j];
-			const void *field = field_of(sec, k, (void *)conf);
-
-			if (is_list(k)) {
-				print_list(k, field, out);
-				continue;
-			}
-			cfg_format_value(k, field, value, sizeof(value));
-			fprintf(out, "%s =%s%s\n", k->name, *value ? " " : "", value);
+		for (size_t k = 0; k < n; k++) {
+			print_section(sec, instance_of(sec, (void *)conf, k), first, out);
+			first = false;
 		}
 	}
 }

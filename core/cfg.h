@@ -39,10 +39,19 @@ enum cfg_type {
 	CFG_ADDR_LIST,     /* struct cfg_addr_list */
 	CFG_NET_LIST,      /* struct cfg_prefix_list of networks (no host bits) */
 	CFG_IFADDR_LIST,   /* struct cfg_prefix_list of interface addresses (host bits kept) */
+	CFG_KEY32,         /* struct cfg_key32: 32 bytes written in base64, as wg(8) keys */
+	CFG_HOSTPORT,      /* char[size]: host:port, [v6]:port or a.b.c.d:port */
+};
+
+struct cfg_key32 {
+	bool set;
+	uint8_t bytes[32];
 };
 
 /* Keys may be optional (an empty value is allowed and means unset). */
 #define CFG_F_OPTIONAL 0x1
+/* In a repeatable section: every instance must set this key. */
+#define CFG_F_REQUIRED 0x2
 
 struct cfg_key {
 	const char *name;
@@ -60,7 +69,13 @@ struct cfg_section {
 	const char *name;
 	const struct cfg_key *keys;
 	size_t nkeys;
-	size_t offset;             /* of the section's struct within the config */
+	size_t offset;             /* of the section's struct (the first one) in the config */
+	/* Repeatable sections ([peer]): each header starts a new instance in an
+	 * array of max_instances structs of instance_size bytes, counted by the
+	 * uint32_t at count_offset. 0: a single section. */
+	size_t max_instances;
+	size_t instance_size;
+	size_t count_offset;
 };
 
 struct cfg_schema {

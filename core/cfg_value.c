@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/cfg.h"
+#include "lib/base64.h"
 
 /* "<problem>expected <what the key takes><detail>" */
 static int fail(char *why, size_t len, const char *problem, const struct cfg_key *k,
@@ -182,6 +183,52 @@ full:
 	return -EINVAL;
 }
 
+/* "host:port", "[v6]:port" or "a.b.c.d:port"; the host is resolved later. */
+static bool valid_hostport(const char *v)
+{
+	const char *colon;
+	char host[256];
+	struct mg_addr a;
+	size_t n;
+
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+
+		if (!close || close[1] != ':')
+			return false;
+		n = (size_t)(close - v - 1);
+		if (n == 0 || n >= sizeof(host))
+			return false;
+		memcpy(host, v + 1, n);
+		host[n] = '\0';
+		if (mg_addr_parse(host, &a) < 0 || a.family != AF_INET6)
+			return false;
+		colon = close + 1;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon || colon == v || memchr(v, ':', (size_t)(colon - v)))
+			return false;   /* IPv6 needs brackets */
+		n = (size_t)(colon - v);
+		if (n >= sizeof(host))
+			return false;
+		memcpy(host, v, n);
+		host[n] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)host[i];
+			if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+				return false;
+		}
+	}
+	const char *port = colon + 1;
+	char *end;
+	unsigned long p;
+
+	if (*port < '0' || *port > '9' || strlen(port) > 5)
+		return false;
+	p = strtoul(port, &end, 10);
+	return !*end && p >= 1 && p <= 65535;
+}
+
 int cfg_parse_value(const struct cfg_key *k, void *field, const char *v, char *why, size_t wl)
 {
 	const char *end;
@@ -267,6 +314,23 @@ int cfg_parse_value(const struct cfg_key *k, void *field, const char *v, char *w
 	case CFG_NET_LIST:
 	case CFG_IFADDR_LIST:
 		return parse_list(k, field, v, why, wl);
+	case CFG_KEY32: {
+		struct cfg_key32 *key = field;
+
+		if (*v == '\0') {
+			memset(key, 0, sizeof(*key));
+			return 0;
+		}
+		if (base64_decode_exact(key->bytes, sizeof(key->bytes), v) < 0)
+			return fail(why, wl, "", k, " (44 characters of base64, as wg genkey "
+			            "and wg pubkey print)");
+		key->set = true;
+		return 0;
+	}
+	case CFG_HOSTPORT:
+		if (*v && !valid_hostport(v))
+			return fail(why, wl, "", k, " (host:port, a.b.c.d:port or [v6]:port)");
+		return copy_str(k, field, v, why, wl);
 	}
 	return fail(why, wl, "unknown type: ", k, "");
 }
@@ -296,8 +360,16 @@ void cfg_format_value(const struct cfg_key *k, const void *field, char *buf, siz
 	case CFG_NAME:
 	case CFG_DOMAIN:
 	case CFG_IFNAME:
+	case CFG_HOSTPORT:
 		snprintf(buf, len, "%s", (const char *)field);
 		break;
+	case CFG_KEY32: {
+		const struct cfg_key32 *key = field;
+
+		if (key->set && len > BASE64_LEN(sizeof(key->bytes)))
+			base64_encode(buf, key->bytes, sizeof(key->bytes));
+		break;
+	}
 	case CFG_BOOL:
 		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
 		break;

@@ -32,6 +32,9 @@ static const struct cfg_key node_keys[] = {
 };
 
 static const struct cfg_key mesh_keys[] = {
+	{ "private-key-file", CFG_PATH, F(struct mesh_conf, private_key_file), 0, 0,
+	  LOCALSTATEDIR "/lib/meshgate/private.key", NULL, 0,
+	  "the absolute path of a file holding this node's private key (meshgate genkey)" },
 	{ "interface", CFG_IFNAME, F(struct mesh_conf, interface), 0, 0, "mg0", NULL, 0,
 	  "an interface name" },
 	{ "mtu", CFG_UINT, F(struct mesh_conf, mtu), 1280, 9000, "1420", NULL, 0, "an MTU" },
@@ -43,6 +46,21 @@ static const struct cfg_key mesh_keys[] = {
 	  "a network, like 10.1.0.0/24 or fd77:1::/64" },
 	{ "route-metric", CFG_UINT, F(struct mesh_conf, route_metric), 0, UINT32_MAX, "0", NULL,
 	  0, "a route metric" },
+};
+
+static const struct cfg_key peer_keys[] = {
+	{ "name", CFG_NAME, F(struct peer_conf, name), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "a name for this peer" },
+	{ "public-key", CFG_KEY32, F(struct peer_conf, public_key), 0, 0, NULL, NULL,
+	  CFG_F_REQUIRED, "the peer's public key" },
+	{ "preshared-key-file", CFG_PATH, F(struct peer_conf, preshared_key_file), 0, 0, NULL,
+	  NULL, CFG_F_OPTIONAL, "the absolute path of a file holding a key from meshgate genpsk" },
+	{ "endpoint", CFG_HOSTPORT, F(struct peer_conf, endpoint), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "where the peer listens" },
+	{ "allowed-ips", CFG_NET_LIST, F(struct peer_conf, allowed_ips), 0, 0, NULL, NULL, 0,
+	  "a network routed to this peer, like 10.77.0.2/32 or 192.168.2.0/24" },
+	{ "persistent-keepalive", CFG_UINT, F(struct peer_conf, persistent_keepalive), 0, 65535,
+	  "0", NULL, 0, "seconds between keepalives (0: off)" },
 };
 
 static const struct cfg_key site_keys[] = {
@@ -91,6 +109,8 @@ static const struct cfg_key vrrp_keys[] = {
 static const struct cfg_section sections[] = {
 	SECTION("node", node_keys, node),
 	SECTION("mesh", mesh_keys, mesh),
+	{ "peer", peer_keys, sizeof(peer_keys) / sizeof(peer_keys[0]), offsetof(struct mg_conf, peers),
+	  CONF_MAX_PEERS, sizeof(struct peer_conf), offsetof(struct mg_conf, npeers) },
 	SECTION("site", site_keys, site),
 	SECTION("dns", dns_keys, dns),
 	SECTION("dhcp", dhcp_keys, dhcp),
@@ -109,7 +129,19 @@ static void fail(cfg_error_fn err, void *arg, const char *file, const char *msg,
 /* Rules that no single key can check. */
 static int check(struct mg_conf *c, const char *file, cfg_error_fn err, void *arg)
 {
+	char msg[200];
 	int errors = 0;
+
+	for (uint32_t i = 0; i < c->npeers; i++) {
+		for (uint32_t j = 0; j < i; j++) {
+			if (memcmp(c->peers[i].public_key.bytes, c->peers[j].public_key.bytes,
+			           sizeof(c->peers[i].public_key.bytes)) == 0) {
+				snprintf(msg, sizeof(msg), "[peer] %u and [peer] %u have the same "
+				         "public-key: merge them", j + 1, i + 1);
+				fail(err, arg, file, msg, &errors);
+			}
+		}
+	}
 
 	if (c->vrrp.advert_interval_ms % 10)
 		fail(err, arg, file, "[vrrp] advert-interval: VRRP counts in centiseconds; use "
@@ -160,6 +192,8 @@ int conf_unserved_sections(const struct mg_conf *c, const char **names, int max)
 {
 	int n = 0;
 
+	if (c->npeers && n < max)
+		names[n++] = "peer";
 	if ((c->site.name[0] || c->site.domain[0] || c->site.subnet.n) && n < max)
 		names[n++] = "site";
 	if ((c->dns.listen.n || c->dns.upstream.n) && n < max)

@@ -24,13 +24,26 @@ struct node_conf {
 	char state_dir[CONF_PATH_MAX];
 };
 
+#define CONF_MAX_PEERS 128
+
 struct mesh_conf {
+	char private_key_file[CONF_PATH_MAX];
 	char interface[IFNAMSIZ];
 	uint32_t mtu;
 	uint32_t listen_port;
 	struct cfg_prefix_list address;  /* interface addresses, host bits kept */
 	struct cfg_prefix_list route;    /* networks routed into the interface */
 	uint32_t route_metric;
+};
+
+/* A statically configured WireGuard peer, as in wg(8)'s [Peer]. */
+struct peer_conf {
+	char name[64];
+	struct cfg_key32 public_key;
+	char preshared_key_file[CONF_PATH_MAX];
+	char endpoint[262];              /* host:port, resolved when used */
+	struct cfg_prefix_list allowed_ips;
+	uint32_t persistent_keepalive;   /* seconds, 0: off */
 };
 
 struct site_conf {
@@ -63,6 +76,8 @@ struct vrrp_conf {
 struct mg_conf {
 	struct node_conf node;
 	struct mesh_conf mesh;
+	uint32_t npeers;
+	struct peer_conf peers[CONF_MAX_PEERS];
 	struct site_conf site;
 	struct dns_conf dns;
 	struct dhcp_conf dhcp;

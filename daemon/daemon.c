@@ -209,7 +209,7 @@ static int check_restart_only(const struct mg_conf *old, const struct mg_conf *n
 int daemon_reload(struct daemon *d)
 {
 	struct reload_errors e = { .n = 0 };
-	struct mg_conf next;
+	static struct mg_conf next;   /* large: not on the stack */
 	char why[200];
 	enum log_level lvl;
 	int r;

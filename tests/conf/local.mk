@@ -5,4 +5,5 @@ EXTRA_DIST += tests/conf/test_golden.sh \
 	tests/conf/conf-d/meshgate.conf tests/conf/conf-d/expected.out \
 	tests/conf/conf-d/conf.d/10-home.conf tests/conf/conf-d/conf.d/20-clear.conf \
 	tests/conf/conf-d/conf.d/README \
-	tests/conf/typo/meshgate.conf tests/conf/typo/expected.err
+	tests/conf/typo/meshgate.conf tests/conf/typo/expected.err \
+	tests/conf/peer-errors/meshgate.conf tests/conf/peer-errors/expected.err

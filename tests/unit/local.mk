@@ -1,7 +1,11 @@
 # Unit tests of lib/, the config engine and the daemon's schema.
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_addr tests/unit/test_cursor tests/unit/test_config
-TESTS += tests/unit/test_addr tests/unit/test_cursor tests/unit/test_config
+check_PROGRAMS += tests/unit/test_addr tests/unit/test_cursor tests/unit/test_base64 \
+	tests/unit/test_config
+TESTS += tests/unit/test_addr tests/unit/test_cursor tests/unit/test_base64 tests/unit/test_config
+
+tests_unit_test_base64_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_base64_LDADD = lib/libmglib.a $(CMOCKA_LIBS)
 
 tests_unit_test_cursor_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_cursor_LDADD = $(CMOCKA_LIBS)

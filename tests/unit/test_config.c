@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "daemon/conf.h"
+#include "lib/base64.h"
 
 struct errs {
 	int n;
@@ -183,6 +184,60 @@ static void list_limit(void **state)
 	assert_int_equal(conf.mesh.route.n, CFG_LIST_MAX);
 }
 
+static void repeatable_peer_sections(void **state)
+{
+	static const char key_a[] = "YNqHwpcAmVj0lVzPSt3oUnQvlBLaKBXx1JDRUb3gLEo=";
+	static const char key_b[] = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=";
+	char text[8192];
+	struct errs e;
+
+	snprintf(text, sizeof(text), "[peer]\npublic-key = %s\nallowed-ips = 10.1.0.0/16\n"
+	         "[mesh]\nmtu = 1400\n[peer]\npublic-key = %s\nendpoint = a.example:1\n",
+	         key_a, key_b);
+	assert_int_equal(parse(text, &e), 0);
+	assert_int_equal(conf.npeers, 2);
+	assert_true(conf.peers[0].public_key.set);
+	assert_int_equal(conf.peers[0].allowed_ips.n, 1);
+	assert_int_equal(conf.peers[1].allowed_ips.n, 0);      /* lists start afresh */
+	assert_string_equal(conf.peers[1].endpoint, "a.example:1");
+	assert_string_equal(conf.peers[0].endpoint, "");
+	assert_int_equal(conf.peers[1].persistent_keepalive, 0);
+
+	/* The same key may appear in each instance without being "set twice". */
+	snprintf(text, sizeof(text), "[peer]\npublic-key = %s\n[peer]\npublic-key = %s\n",
+	         key_a, key_a);
+	expect_error(text, "same public-key", NULL);
+
+	expect_error("[peer]\nendpoint = 192.0.2.1:51820\n", "t.conf:1:", "needs public-key");
+	expect_error("[peer]\npublic-key = abc\n", "t.conf:2:", "base64");
+	snprintf(text, sizeof(text), "[peer]\npublic-key = %s\nendpoint = x:0\n", key_a);
+	expect_error(text, "t.conf:3:", "host:port");
+	snprintf(text, sizeof(text), "[peer]\npublic-key = %s\nendpoint = fd00::1:51820\n", key_a);
+	expect_error(text, "t.conf:3:", "[v6]:port");
+
+}
+
+static void too_many_peers(void **state)
+{
+	size_t cap = (CONF_MAX_PEERS + 1) * 80;
+	char *text = malloc(cap);
+	size_t off = 0;
+	struct errs e;
+
+	assert_non_null(text);
+	for (int i = 0; i <= CONF_MAX_PEERS; i++) {
+		uint8_t k[32] = { (uint8_t)i, 1 };
+		char b64[64];
+
+		base64_encode(b64, k, sizeof(k));
+		off += (size_t)snprintf(text + off, cap - off, "[peer]\npublic-key = %s\n", b64);
+	}
+	assert_int_equal(parse(text, &e), 1);
+	assert_non_null(strstr(e.msg[0], "too many [peer] sections"));
+	assert_int_equal(conf.npeers, CONF_MAX_PEERS);
+	free(text);
+}
+
 static char *print_to_string(const struct mg_conf *c)
 {
 	char *buf = NULL;
@@ -275,6 +330,8 @@ int main(void)
 		cmocka_unit_test(bad_value_keeps_previous),
 		cmocka_unit_test(list_semantics),
 		cmocka_unit_test(list_limit),
+		cmocka_unit_test(repeatable_peer_sections),
+		cmocka_unit_test(too_many_peers),
 		cmocka_unit_test(print_round_trip),
 		cmocka_unit_test(conf_d_in_name_order),
 		cmocka_unit_test(missing_file),
