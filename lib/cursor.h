@@ -79,6 +79,13 @@ static inline uint32_t rcur_be32(struct rcur *c)
 	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
 }
 
+static inline uint16_t rcur_le16(struct rcur *c)
+{
+	const uint8_t *p = rcur_take(c, 2);
+
+	return p ? (uint16_t)(p[1] << 8 | p[0]) : 0;
+}
+
 static inline uint32_t rcur_le32(struct rcur *c)
 {
 	const uint8_t *p = rcur_take(c, 4);
@@ -152,6 +159,13 @@ static inline void wcur_be32(struct wcur *c, uint32_t v)
 	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
 
 	wcur_bytes(c, b, 4);
+}
+
+static inline void wcur_le16(struct wcur *c, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+
+	wcur_bytes(c, b, 2);
 }
 
 static inline void wcur_le32(struct wcur *c, uint32_t v)

@@ -4,7 +4,7 @@
 #   scripts/deps.sh test    also what the test suites, sanitizers and fuzzers use
 set -eu
 build="build-essential autoconf automake pkg-config
-	libsodium-dev libc-ares-dev libldns-dev libmnl-dev libnl-3-dev libnl-route-3-dev libinih-dev
+	libsodium-dev libc-ares-dev libldns-dev libmnl-dev libnl-3-dev libnl-route-3-dev libinih-dev libssl-dev
 	iproute2"
 test="$build libcmocka-dev clang-14 libclang-rt-14-dev nftables socat jq procps iputils-ping"
 
