@@ -32,3 +32,4 @@ tests_fuzz_fuzz_wg_messages_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_wg_messages_LDADD = vpn/libvpn.a lib/libmglib.a $(SODIUM_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/wg_messages
+EXTRA_DIST += tests/unit/wg_kat.py

@@ -267,7 +267,7 @@ static void kat_initial_chaining_key_and_hash(void **state)
 /* Fixed statics, ephemerals, psk, indices and clock. The expected bytes
  * come from an independent computation of the whitepaper's equations
  * (Python: hashlib BLAKE2s, hmac, and the cryptography package's X25519
- * and ChaCha20-Poly1305), not from this code. */
+ * and ChaCha20-Poly1305: tests/unit/wg_kat.py), not from this code. */
 static const char kat_initiation[] =
 	"0100000044332211"
 	"79a631eede1bf9c98f12032cdeadd0e7a079398fc786b88cc846ec89af85a51a"
