@@ -1,7 +1,14 @@
-# tools/: the meshgate control tool. It needs only libc: the socket client is
-# its own file, core/control.h gives the request limits.
+# tools/: the meshgate control tool. The socket client is its own file and
+# core/control.h gives the request limits; key commands use libsodium.
 bin_PROGRAMS += tools/meshgate
-tools_meshgate_SOURCES = tools/meshgate.c tools/ctl_client.c tools/ctl_client.h
+tools_meshgate_SOURCES = tools/meshgate.c tools/ctl_client.c tools/ctl_client.h \
+	tools/keys.c tools/keys.h
+tools_meshgate_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+tools_meshgate_LDADD = lib/libmglib.a $(SODIUM_LIBS)
+
+# genkey/pubkey/genpsk agree with wg(8) byte for byte.
+TESTS += tests/unit/test_keys.sh
+EXTRA_DIST += tests/unit/test_keys.sh
 
 # Exercises the tool's error messages and exit codes against missing, stale
 # and fake sockets.

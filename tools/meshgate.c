@@ -9,6 +9,7 @@
 
 #include "core/control.h"
 #include "tools/ctl_client.h"
+#include "tools/keys.h"
 
 #define DEFAULT_SOCKET RUNSTATEDIR "/meshgate/control.sock"
 #define TIMEOUT_MS 10000
@@ -26,10 +27,14 @@ struct subcommand {
 
 static int ask_daemon(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
 static int show_help(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
+static int key_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
 
-/* Commands meshgated answers itself: one line each. */
+/* Commands meshgated answers, and local ones: one line each. */
 static const struct subcommand subcommands[] = {
 	{ "status", "show this node, its interface, reload state and subsystems", ask_daemon },
+	{ "genkey", "print a new private key (base64, as wg genkey)", key_command },
+	{ "pubkey", "read a private key on stdin, print its public key", key_command },
+	{ "genpsk", "print a new pre-shared key", key_command },
 	{ "help", "show this help", show_help },
 };
 
@@ -52,6 +57,20 @@ static int show_help(const struct subcommand *cmd, const struct opts *o, int arg
 {
 	usage(stdout);
 	return 0;
+}
+
+/* Key commands work without a daemon, like wg genkey. */
+static int key_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv)
+{
+	if (argc > 0) {
+		fprintf(stderr, "meshgate: %s takes no arguments\n", cmd->name);
+		return 1;
+	}
+	if (strcmp(cmd->name, "genkey") == 0)
+		return keys_genkey(stdout);
+	if (strcmp(cmd->name, "genpsk") == 0)
+		return keys_genpsk(stdout);
+	return keys_pubkey(stdin, stdout);
 }
 
 static void connect_error(const char *path, int err)
