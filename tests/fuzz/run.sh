@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every fuzz target built in BUILDDIR for SECONDS each (default 30) on a
 # scratch copy of its seed corpus; exits non-zero if any target finds a crash.
+# FUZZ_SECONDS_<name>=N gives one target its own time (fuzz_config: FUZZ_SECONDS_config).
 # usage: tests/fuzz/run.sh BUILDDIR [SECONDS]
 set -u
 builddir=${1:?usage: run.sh BUILDDIR [SECONDS]}
@@ -16,8 +17,9 @@ for target in "$builddir"/tests/fuzz/fuzz_*; do
 	name=${target##*/fuzz_}
 	mkdir -p "$work/$name"
 	[ -d "$srcdir/corpus/$name" ] && cp -r "$srcdir/corpus/$name/." "$work/$name/"
-	echo "fuzz $name for ${secs}s"
-	if ! "$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	t=$(eval "echo \${FUZZ_SECONDS_$name:-$secs}")
+	echo "fuzz $name for ${t}s"
+	if ! "$target" -max_total_time="$t" -timeout=10 -rss_limit_mb=2048 \
 	     -artifact_prefix="$work/crash-$name-" -print_final_stats=1 \
 	     "$work/$name" >"$work/$name.log" 2>&1; then
 		echo "fuzz $name: FAILED"
