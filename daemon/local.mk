@@ -10,7 +10,7 @@ daemon_libdaemon_a_SOURCES = \
 # libcore uses the loop (control socket, monitor) and the loop uses libcore
 # (log, timer heap): libcore is named on both sides of libloop.
 MG_DAEMON_LIBS = daemon/libdaemon.a core/libcore.a core/libloop.a core/libcore.a lib/libmglib.a \
-	$(INIH_LIBS) $(NL_LIBS) $(MNL_LIBS)
+	$(INIH_LIBS) $(NL_LIBS) $(MNL_LIBS) $(CARES_LIBS)
 
 sbin_PROGRAMS += daemon/meshgated
 daemon_meshgated_SOURCES = daemon/main.c
