@@ -192,8 +192,6 @@ int conf_unserved_sections(const struct mg_conf *c, const char **names, int max)
 {
 	int n = 0;
 
-	if (c->npeers && n < max)
-		names[n++] = "peer";
 	if ((c->site.name[0] || c->site.domain[0] || c->site.subnet.n) && n < max)
 		names[n++] = "site";
 	if ((c->dns.listen.n || c->dns.upstream.n) && n < max)

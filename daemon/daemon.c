@@ -15,6 +15,7 @@
 #include "core/nlmon.h"
 #include "core/sdnotify.h"
 #include "daemon/daemon.h"
+#include "daemon/vpn.h"
 
 struct reload_errors {
 	char first[200];
@@ -148,7 +149,15 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 		log_err("cannot monitor rtnetlink: %s", strerror(-r));
 		return r;
 	}
-	r = iface_create(&d->iface, d->nl, &conf->mesh);
+	/* The keys first: without them there is nothing to set up. */
+	r = vpn_new(conf, &d->vpn);
+	if (r < 0)
+		return r;
+	vpn_routes(conf, &d->routes, true);
+	r = iface_create(&d->iface, d->nl, &conf->mesh, &d->routes);
+	if (r < 0)
+		return r;
+	r = vpn_start(d->vpn, d->loop, &d->iface.tun, conf);
 	if (r < 0)
 		return r;
 	r = control_new(d->loop, conf->node.control_socket, control_gid(conf->node.control_group),
@@ -177,6 +186,9 @@ void daemon_stop(struct daemon *d)
 	if (d->ctl)
 		control_free(d->ctl);
 	d->ctl = NULL;
+	/* Before the TUN closes: the data plane watches its descriptor. */
+	vpn_free(d->vpn);
+	d->vpn = NULL;
 	if (d->nl)
 		iface_destroy(&d->iface, d->nl);
 	if (d->mon)
@@ -210,6 +222,7 @@ int daemon_reload(struct daemon *d)
 {
 	struct reload_errors e = { .n = 0 };
 	static struct mg_conf next;   /* large: not on the stack */
+	static struct iface_routes routes;
 	char why[200];
 	enum log_level lvl;
 	int r;
@@ -231,7 +244,15 @@ int daemon_reload(struct daemon *d)
 		log_err("reload refused: %s", why);
 		goto out;
 	}
-	r = iface_apply(&d->iface, d->nl, &next.mesh);
+	r = vpn_reload(d->vpn, &next);
+	if (r < 0) {
+		snprintf(d->last_reload, sizeof(d->last_reload),
+		         "error: applying [mesh] and [peer]s: %s (see the log; previous "
+		         "configuration kept)", strerror(-r));
+		goto out;
+	}
+	vpn_routes(&next, &routes, true);
+	r = iface_apply(&d->iface, d->nl, &next.mesh, &routes);
 	if (r < 0) {
 		snprintf(d->last_reload, sizeof(d->last_reload),
 		         "error: applying [mesh] to %s: %s", d->iface.tun.name, strerror(-r));

@@ -14,6 +14,7 @@ struct loop;
 struct nl;
 struct nlmon;
 struct control;
+struct vpn;
 
 struct daemon {
 	struct loop *loop;
@@ -22,6 +23,8 @@ struct daemon {
 	struct control *ctl;
 	struct pidfile pid;
 	struct iface iface;
+	struct iface_routes routes;          /* [mesh] route + the peers' (daemon/vpn.h) */
+	struct vpn *vpn;                     /* the WireGuard data plane */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];
 	uint64_t started_ns;

@@ -15,6 +15,14 @@ static bool list_has(const struct cfg_prefix_list *l, const struct mg_prefix *p)
 	return false;
 }
 
+static bool routes_has(const struct iface_routes *l, const struct mg_prefix *p)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (mg_prefix_eq(&l->v[i], p))
+			return true;
+	return false;
+}
+
 static void log_prefix_err(const char *what, const char *ifname, const struct mg_prefix *p,
                            int r)
 {
@@ -25,15 +33,17 @@ static void log_prefix_err(const char *what, const char *ifname, const struct mg
 
 /* Brings the addresses and routes on the device from `applied` to `want`.
  * Removals first, so a prefix that moves from address to route works. */
-static int sync_lists(struct iface *i, struct nl *nl, const struct mesh_conf *want)
+static int sync_lists(struct iface *i, struct nl *nl, const struct mesh_conf *want,
+                      const struct iface_routes *want_routes)
 {
 	struct mesh_conf *have = &i->applied;
+	struct iface_routes *have_routes = &i->routes;
 	int r, err = 0;
 
-	for (uint32_t k = 0; k < have->route.n; k++) {
-		const struct mg_prefix *p = &have->route.v[k];
+	for (uint32_t k = 0; k < have_routes->n; k++) {
+		const struct mg_prefix *p = &have_routes->v[k];
 
-		if (list_has(&want->route, p) && want->route_metric == have->route_metric)
+		if (routes_has(want_routes, p) && want->route_metric == have->route_metric)
 			continue;
 		r = nl_route_del(nl, i->ifindex, p, have->route_metric);
 		if (r < 0)
@@ -60,10 +70,10 @@ static int sync_lists(struct iface *i, struct nl *nl, const struct mesh_conf *wa
 		}
 		have->address.v[have->address.n++] = *p;
 	}
-	have->route.n = 0;
+	have_routes->n = 0;
 	have->route_metric = want->route_metric;
-	for (uint32_t k = 0; k < want->route.n; k++) {
-		const struct mg_prefix *p = &want->route.v[k];
+	for (uint32_t k = 0; k < want_routes->n; k++) {
+		const struct mg_prefix *p = &want_routes->v[k];
 
 		r = nl_route_add(nl, i->ifindex, p, want->route_metric);
 		if (r < 0) {
@@ -71,23 +81,30 @@ static int sync_lists(struct iface *i, struct nl *nl, const struct mesh_conf *wa
 			err = r;
 			continue;
 		}
-		have->route.v[have->route.n++] = *p;
+		have_routes->v[have_routes->n++] = *p;
 	}
 	return err;
 }
 
-int iface_create(struct iface *i, struct nl *nl, const struct mesh_conf *mc)
+int iface_create(struct iface *i, struct nl *nl, const struct mesh_conf *mc,
+                 const struct iface_routes *routes)
 {
 	int r;
 
 	memset(i, 0, sizeof(*i));
 	i->tun.fd = -1;
-	r = tun_open(mc->interface, &i->tun);
+	r = tun_open_offload(mc->interface, &i->tun);
 	if (r < 0) {
 		log_err("cannot create TUN interface %s: %s%s", mc->interface, strerror(-r),
 		        r == -ENOENT ? " (is the tun module loaded? modprobe tun)" : "");
 		return r;
 	}
+	if (i->tun.vnet_hdr)
+		log_info("interface %s: segmentation offload on (TCP%s)", i->tun.name,
+		         i->tun.uso ? " and UDP" : "");
+	else
+		log_notice("interface %s: the kernel refused segmentation offload (%s): "
+		           "packets go one by one", i->tun.name, strerror(-i->tun.offload_err));
 	r = nl_link_index(nl, i->tun.name, &i->ifindex);
 	if (r < 0)
 		goto fail;
@@ -100,11 +117,11 @@ int iface_create(struct iface *i, struct nl *nl, const struct mesh_conf *mc)
 	if (r < 0)
 		goto fail;
 	i->up = i->present = true;
-	r = sync_lists(i, nl, mc);
+	r = sync_lists(i, nl, mc, routes);
 	if (r < 0)
 		goto fail;
 	log_info("interface %s up: mtu %u, %u addresses, %u routes", i->tun.name, mc->mtu,
-	         mc->address.n, mc->route.n);
+	         mc->address.n, routes->n);
 	return 0;
 fail:
 	log_err("cannot configure %s: %s", i->tun.name, strerror(-r));
@@ -112,7 +129,8 @@ fail:
 	return r;
 }
 
-int iface_apply(struct iface *i, struct nl *nl, const struct mesh_conf *mc)
+int iface_apply(struct iface *i, struct nl *nl, const struct mesh_conf *mc,
+                const struct iface_routes *routes)
 {
 	int r;
 
@@ -124,18 +142,19 @@ int iface_apply(struct iface *i, struct nl *nl, const struct mesh_conf *mc)
 		}
 		i->applied.mtu = i->mtu = mc->mtu;
 	}
-	return sync_lists(i, nl, mc);
+	return sync_lists(i, nl, mc, routes);
 }
 
 void iface_destroy(struct iface *i, struct nl *nl)
 {
+	static const struct iface_routes no_routes;
 	struct mesh_conf none;
 
 	if (i->tun.fd < 0)
 		return;
 	if (i->present) {
 		memset(&none, 0, sizeof(none));
-		sync_lists(i, nl, &none);
+		sync_lists(i, nl, &none, &no_routes);
 	}
 	/* Not persistent: closing the last descriptor removes the device. */
 	tun_close(&i->tun);

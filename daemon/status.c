@@ -8,6 +8,7 @@
 #include "core/loop.h"
 #include "core/nlmon.h"
 #include "daemon/daemon.h"
+#include "daemon/vpn.h"
 
 static void prefix_array(struct report *r, const char *key, const struct cfg_prefix_list *l)
 {
@@ -21,6 +22,8 @@ static void prefix_array(struct report *r, const char *key, const struct cfg_pre
 
 static void report_interface(struct report *r, const struct iface *i)
 {
+	char buf[MG_PREFIX_STRLEN];
+
 	report_obj_begin(r, "interface");
 	report_str(r, "name", i->applied.interface);
 	report_int(r, "ifindex", i->ifindex);
@@ -28,7 +31,10 @@ static void report_interface(struct report *r, const struct iface *i)
 	report_uint(r, "mtu", i->mtu);
 	report_bool(r, "up", i->up);
 	prefix_array(r, "addresses", &i->applied.address);
-	prefix_array(r, "routes", &i->applied.route);
+	report_arr_begin(r, "routes");
+	for (uint32_t k = 0; k < i->routes.n; k++)
+		report_str(r, NULL, mg_prefix_fmt(&i->routes.v[k], buf, sizeof(buf)));
+	report_arr_end(r);
 	report_obj_end(r);
 }
 
@@ -38,10 +44,12 @@ static void report_subsystems(struct report *r, const struct daemon *d)
 {
 	const char *unserved[8];
 	int n = conf_unserved_sections(&d->conf, unserved, 8);
+	char line[160];
 
+	vpn_status_line(d->vpn, line, sizeof(line));
 	report_obj_begin(r, "subsystems");
-	report_str(r, "mesh", d->iface.present && d->iface.up ? "interface up, no peers "
-	           "(this version has no WireGuard data plane yet)" : "interface down");
+	report_strf(r, "mesh", "interface %s, %s", d->iface.present && d->iface.up ? "up" : "down",
+	            line);
 	for (int k = 0; k < n; k++)
 		report_str(r, unserved[k], "configured, but not served by this version");
 	report_obj_end(r);
@@ -66,6 +74,7 @@ static int status(struct report *r, int argc, char **argv, const char **err, voi
 	report_str(r, "last_reload", d->last_reload);
 	report_interface(r, &d->iface);
 	report_subsystems(r, d);
+	vpn_report(d->vpn, r);
 	report_obj_begin(r, "control");
 	report_uint(r, "requests", cs->requests);
 	report_uint(r, "refused", cs->refused);

@@ -2,6 +2,7 @@
 # otherwise, failed under CI=true). They speak TAP by hand.
 netns_tests = \
 	tests/netns/test_netns_lib.sh \
-	tests/netns/test_daemon_basic.sh
+	tests/netns/test_daemon_basic.sh \
+	tests/netns/test_wg_interop.sh
 TESTS += $(netns_tests)
 EXTRA_DIST += tests/netns/lib.sh $(netns_tests)

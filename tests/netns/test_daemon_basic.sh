@@ -28,6 +28,8 @@ pidfile=$MG_TMP/meshgated.pid
 log=$MG_TMP/meshgated.log
 status_json=$MG_TMP/status.json
 mkdir "$MG_TMP/state"
+key=$MG_TMP/private.key
+(umask 077 && "$meshgate" genkey >"$key") || bail "meshgate genkey failed"
 
 # write_conf FILE MTU "ADDRESSES" "ROUTES" [EXTRA_MESH_LINE]: replaces FILE
 # in one rename, so a reload never reads half a file.
@@ -42,6 +44,7 @@ write_conf()
 		echo "state-dir = $MG_TMP/state"
 		echo
 		echo "[mesh]"
+		echo "private-key-file = $key"
 		echo "interface = mgt0"
 		echo "mtu = $mtu"
 		for x in $addrs; do echo "address = $x"; done
