@@ -7,11 +7,17 @@ vpn_libvpn_a_SOURCES = \
 	vpn/blake2s.c vpn/blake2s.h \
 	vpn/tai64n.c vpn/tai64n.h \
 	vpn/noise.c vpn/noise.h \
+	vpn/aead.c vpn/aead.h \
 	vpn/cookie.c vpn/cookie.h
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_blake2s tests/unit/test_noise tests/unit/test_cookie
-TESTS += tests/unit/test_blake2s tests/unit/test_noise tests/unit/test_cookie
+check_PROGRAMS += tests/unit/test_blake2s tests/unit/test_noise tests/unit/test_cookie \
+	tests/unit/test_aead
+TESTS += tests/unit/test_blake2s tests/unit/test_noise tests/unit/test_cookie tests/unit/test_aead
+
+# The data path's AEAD (OpenSSL) is checked against libsodium's.
+tests_unit_test_aead_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_aead_LDADD = vpn/libvpn.a $(SODIUM_LIBS) $(CMOCKA_LIBS)
 
 # BLAKE2s is checked against OpenSSL's.
 tests_unit_test_blake2s_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS)

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "vpn/aead.h"
 #include "vpn/blake2s.h"
 #include "vpn/noise.h"
 #include "vpn/tai64n.h"
@@ -492,28 +493,15 @@ void noise_keypair_clear(struct noise_keypair *kp)
 int noise_data_seal(const struct noise_symmetric_key *k, uint64_t counter,
 		    uint8_t *dst, const uint8_t *src, size_t len)
 {
-	uint8_t nonce[WG_DATA_NONCE_LEN];
-
 	if (!k->is_valid)
 		return -ENOKEY;
-	wg_data_nonce(nonce, counter);
-	crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, NULL, 0, NULL, nonce,
-						  k->key);
-	return 0;
+	return aead_seal(k->key, counter, dst, src, len);
 }
 
 int noise_data_open(const struct noise_symmetric_key *k, uint64_t counter,
 		    uint8_t *dst, const uint8_t *src, size_t len)
 {
-	uint8_t nonce[WG_DATA_NONCE_LEN];
-
 	if (!k->is_valid)
 		return -ENOKEY;
-	if (len < WG_AUTHTAG_LEN)
-		return -EBADMSG;
-	wg_data_nonce(nonce, counter);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, NULL, 0, nonce,
-						      k->key) != 0)
-		return -EBADMSG;
-	return 0;
+	return aead_open(k->key, counter, dst, src, len) == 0 ? 0 : -EBADMSG;
 }
