@@ -2,8 +2,8 @@
 # Installs what the tests need, builds, and runs every suite:
 #   1. the plain build's `make check` (unit, golden-config, network-namespace tests)
 #   2. the same under ASan + UBSan (--enable-sanitizers)
-#   3. each fuzz target for FUZZ_SECONDS (default 30; the config parser 60) with
-#      clang's libFuzzer
+#   3. each fuzz target for FUZZ_SECONDS (default 30; the config parser and the
+#      WireGuard receive path 60) with clang's libFuzzer
 #   4. `make distcheck` (skip with DISTCHECK=no)
 # and ends with one line: "N passed, N failed, N skipped". Run as root: the
 # network-namespace tests need it (under CI=true they fail rather than skip).
@@ -11,6 +11,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 fuzz_seconds=${FUZZ_SECONDS:-30}
 export FUZZ_SECONDS_config=${FUZZ_SECONDS_config:-60}
+export FUZZ_SECONDS_wg_rx=${FUZZ_SECONDS_wg_rx:-60}
 passed=0 failed=0 skipped=0
 
 "$top/scripts/deps.sh" test || exit 1
