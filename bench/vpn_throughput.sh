@@ -114,7 +114,7 @@ mg_conf()
 	log-level = notice
 	[mesh]
 	private-key-file = $MG_TMP/$h.key
-	interface = mgb0
+	interface = mg$h$$
 	listen-port = $port
 	address = $addr/24
 	[peer]

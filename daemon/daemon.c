@@ -15,6 +15,7 @@
 #include "core/nlmon.h"
 #include "core/sdnotify.h"
 #include "daemon/daemon.h"
+#include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
 
 struct reload_errors {
@@ -83,6 +84,37 @@ static void on_netlink(const struct nlmon_event *ev, void *arg)
 		break;
 	}
 }
+
+/* wg(8) against meshgated: get and set go to the data plane; a set that
+ * touched allowed IPs moves the routes with them, as a reload would. */
+static int uapi_get(void *ctx, struct uapi_buf *b)
+{
+	struct daemon *d = ctx;
+
+	return vpn_uapi_get(d->vpn, b);
+}
+
+static int uapi_set(void *ctx, const struct uapi_set *set)
+{
+	struct daemon *d = ctx;
+	bool routes = false;
+	int r, rr;
+
+	r = vpn_uapi_set(d->vpn, set, &routes);
+	if (routes) {
+		vpn_routes_live(d->vpn, &d->conf, &d->routes);
+		rr = iface_apply(&d->iface, d->nl, &d->conf.mesh, &d->routes);
+		if (rr < 0)
+			log_err("uapi: cannot move the routes of %s: %s", d->iface.tun.name,
+			        strerror(-rr));
+	}
+	return r;
+}
+
+static const struct uapi_server_ops uapi_ops = {
+	.get = uapi_get,
+	.set = uapi_set,
+};
 
 static gid_t control_gid(const char *group)
 {
@@ -160,6 +192,15 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 	r = vpn_start(d->vpn, d->loop, &d->iface.tun, conf);
 	if (r < 0)
 		return r;
+	/* Under the interface's real name, where wg(8) looks for it. Someone
+	 * else answering there stops the start; a directory we may not write
+	 * (a sandbox) only costs wg(8) its view. */
+	r = uapi_server_new(d->loop, UAPI_SERVER_DIR, d->iface.tun.name, &uapi_ops, d, &d->uapi);
+	if (r == -EADDRINUSE || r == -EEXIST)
+		return r;
+	if (r < 0)
+		log_warn("going on without the WireGuard UAPI socket: wg(8) will not see %s",
+		         d->iface.tun.name);
 	r = control_new(d->loop, conf->node.control_socket, control_gid(conf->node.control_group),
 	                &d->ctl);
 	if (r < 0) {
@@ -186,6 +227,8 @@ void daemon_stop(struct daemon *d)
 	if (d->ctl)
 		control_free(d->ctl);
 	d->ctl = NULL;
+	uapi_server_free(d->uapi);
+	d->uapi = NULL;
 	/* Before the TUN closes: the data plane watches its descriptor. */
 	vpn_free(d->vpn);
 	d->vpn = NULL;

@@ -14,6 +14,7 @@ struct loop;
 struct nl;
 struct nlmon;
 struct control;
+struct uapi_server;
 struct vpn;
 
 struct daemon {
@@ -25,6 +26,7 @@ struct daemon {
 	struct iface iface;
 	struct iface_routes routes;          /* [mesh] route + the peers' (daemon/vpn.h) */
 	struct vpn *vpn;                     /* the WireGuard data plane */
+	struct uapi_server *uapi;            /* wg(8)'s socket for it */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];
 	uint64_t started_ns;
@@ -41,7 +43,7 @@ void daemon_stop(struct daemon *d);      /* undoes daemon_start, safe on partial
 /* Re-reads the configuration; on errors keeps the one in force. */
 int daemon_reload(struct daemon *d);
 
-/* The status command (daemon/status.c). */
+/* The status and peers commands (daemon/status.c). */
 int daemon_register_status(struct daemon *d);
 
 #endif

@@ -5,9 +5,14 @@ daemon_libdaemon_a_SOURCES = \
 	daemon/conf.c daemon/conf.h \
 	daemon/daemon.c daemon/daemon.h \
 	daemon/iface.c daemon/iface.h \
+	daemon/reresolve.c daemon/reresolve.h \
 	daemon/status.c \
-	daemon/vpn.c daemon/vpn.h
-daemon_libdaemon_a_CPPFLAGS = $(AM_CPPFLAGS) $(SODIUM_CFLAGS)
+	daemon/uapi_server.c daemon/uapi_server.h \
+	daemon/vpn.c daemon/vpn.h daemon/vpn_impl.h \
+	daemon/vpn_endpoint.c \
+	daemon/vpn_report.c \
+	daemon/vpn_uapi.c
+daemon_libdaemon_a_CPPFLAGS = $(AM_CPPFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 
 # libcore uses the loop (control socket, monitor) and the loop uses libcore
 # (log, timer heap): libcore is named on both sides of libloop.
@@ -18,3 +23,15 @@ MG_DAEMON_LIBS = daemon/libdaemon.a vpn/libvpnio.a vpn/libvpn.a \
 sbin_PROGRAMS += daemon/meshgated
 daemon_meshgated_SOURCES = daemon/main.c
 daemon_meshgated_LDADD = $(MG_DAEMON_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_uapi_server tests/unit/test_reresolve
+TESTS += tests/unit/test_uapi_server tests/unit/test_reresolve
+
+tests_unit_test_uapi_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_uapi_server_LDADD = daemon/libdaemon.a vpn/libvpn.a \
+	core/libcore.a core/libloop.a core/libcore.a lib/libmglib.a $(SODIUM_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_reresolve_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_reresolve_LDADD = daemon/libdaemon.a $(CMOCKA_LIBS)
+endif

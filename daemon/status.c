@@ -1,5 +1,6 @@
 /* `meshgate status`: what this node is, how long it has run, and the state of
- * the interface and of each subsystem. */
+ * the interface and of each subsystem; `meshgate peers`: the WireGuard peers,
+ * as wg show lists them, with their names. */
 #include "config.h"
 
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "core/loop.h"
 #include "core/nlmon.h"
 #include "daemon/daemon.h"
+#include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
 
 static void prefix_array(struct report *r, const char *key, const struct cfg_prefix_list *l)
@@ -80,6 +82,19 @@ static int status(struct report *r, int argc, char **argv, const char **err, voi
 	report_uint(r, "refused", cs->refused);
 	report_uint(r, "timeouts", cs->timeouts);
 	report_obj_end(r);
+	if (d->uapi) {
+		const struct uapi_server_stats *us = uapi_server_stats(d->uapi);
+
+		report_obj_begin(r, "uapi");
+		report_str(r, "socket", uapi_server_path(d->uapi));
+		report_uint(r, "gets", us->gets);
+		report_uint(r, "sets", us->sets);
+		report_uint(r, "failed", us->failed);
+		report_uint(r, "malformed", us->malformed);
+		report_uint(r, "refused", us->refused);
+		report_uint(r, "timeouts", us->timeouts);
+		report_obj_end(r);
+	}
 	report_obj_begin(r, "netlink");
 	report_uint(r, "events", ns->events);
 	report_uint(r, "malformed", ns->malformed);
@@ -88,7 +103,22 @@ static int status(struct report *r, int argc, char **argv, const char **err, voi
 	return 0;
 }
 
+static int peers(struct report *r, int argc, char **argv, const char **err, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)argv;
+	if (argc > 1) {
+		*err = "peers takes no arguments";
+		return -1;
+	}
+	vpn_report_peers(d->vpn, r);
+	return 0;
+}
+
 int daemon_register_status(struct daemon *d)
 {
-	return control_register(d->ctl, "status", status, d);
+	int r = control_register(d->ctl, "status", status, d);
+
+	return r < 0 ? r : control_register(d->ctl, "peers", peers, d);
 }

@@ -12,35 +12,19 @@
 
 #include "core/log.h"
 #include "core/loop.h"
-#include "core/report.h"
 #include "core/tun.h"
 #include "daemon/vpn.h"
+#include "daemon/vpn_impl.h"
 #include "lib/base64.h"
 #include "vpn/device.h"
 #include "vpn/io.h"
 #include "vpn/uapi.h"
-
-/* A configured peer and what of its [peer] section is in force. */
-struct vpeer {
-	struct peer_conf conf;
-	struct wg_peer *p;
-};
 
 /* The secrets of one configuration, read before anything changes. */
 struct vpn_keys {
 	uint8_t priv[WG_KEY_LEN];
 	uint8_t psk[CONF_MAX_PEERS][WG_KEY_LEN];
 	bool has_psk[CONF_MAX_PEERS];
-};
-
-struct vpn {
-	struct loop *loop;
-	struct vpn_io *io;
-	struct vpn_keys *pending;     /* from vpn_new() until vpn_start() */
-	struct vpeer *peers;          /* in configuration order */
-	uint32_t n;
-	uint32_t port;                /* as configured */
-	char ifname[IFNAMSIZ];
 };
 
 static const char *peer_label(const struct peer_conf *pc, char *buf, size_t len);
@@ -100,21 +84,31 @@ out:
 	return r;
 }
 
-/* A key that the device would refuse is refused here, before anything
- * changes: one with no usable public half, or a peer's. */
-static int check_private_key(const struct mg_conf *c, const uint8_t priv[WG_KEY_LEN])
+int vpn_public_key(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN])
 {
-	uint8_t pub[WG_KEY_LEN], clamped[WG_KEY_LEN];
-	char label[64];
+	uint8_t clamped[WG_KEY_LEN];
 	int r = 0;
 
 	memcpy(clamped, priv, WG_KEY_LEN);
 	clamped[0] &= 248;
 	clamped[31] = (uint8_t)((clamped[31] & 127) | 64);
-	if (crypto_scalarmult_curve25519_base(pub, clamped) != 0) {
-		log_err("private key file %s: not a usable key", c->mesh.private_key_file);
+	if (crypto_scalarmult_curve25519_base(pub, clamped) != 0)
 		r = -EINVAL;
-		goto out;
+	sodium_memzero(clamped, sizeof(clamped));
+	return r;
+}
+
+/* A key that the device would refuse is refused here, before anything
+ * changes: one with no usable public half, or a peer's. */
+static int check_private_key(const struct mg_conf *c, const uint8_t priv[WG_KEY_LEN])
+{
+	uint8_t pub[WG_KEY_LEN];
+	char label[64];
+	int r = 0;
+
+	if (vpn_public_key(pub, priv) < 0) {
+		log_err("private key file %s: not a usable key", c->mesh.private_key_file);
+		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < c->npeers; i++) {
 		if (sodium_memcmp(pub, c->peers[i].public_key.bytes, WG_KEY_LEN) == 0) {
@@ -124,8 +118,6 @@ static int check_private_key(const struct mg_conf *c, const uint8_t priv[WG_KEY_
 			r = -EINVAL;
 		}
 	}
-out:
-	sodium_memzero(clamped, sizeof(clamped));
 	return r;
 }
 
@@ -171,6 +163,11 @@ static const char *peer_label(const struct peer_conf *pc, char *buf, size_t len)
 	return buf;
 }
 
+const char *vpn_peer_label(const struct vpeer *vp, char *buf, size_t len)
+{
+	return peer_label(&vp->conf, buf, len);
+}
+
 static bool same_prefixes(const struct cfg_prefix_list *a, const struct cfg_prefix_list *b)
 {
 	if (a->n != b->n)
@@ -181,42 +178,36 @@ static bool same_prefixes(const struct cfg_prefix_list *a, const struct cfg_pref
 	return true;
 }
 
-/* A numeric host:port becomes the peer's endpoint; a name waits for the
- * resolver this version does not have. */
-static void set_endpoint(struct wg_peer *p, const struct peer_conf *pc)
+void vpn_endpoint_to_sockaddr(const struct wg_endpoint *ep, union uapi_sockaddr *sa)
 {
-	union uapi_sockaddr sa;
-	struct wg_endpoint ep;
-	char label[64];
+	memset(sa, 0, sizeof(*sa));
+	if (ep->addr.sa.sa_family == AF_INET6)
+		sa->sin6 = ep->addr.in6;
+	else if (ep->addr.sa.sa_family == AF_INET)
+		sa->sin = ep->addr.in4;
+}
 
-	if (!pc->endpoint[0])
-		return;
-	if (uapi_parse_endpoint(pc->endpoint, &sa) < 0) {
-		log_notice("peer %s: endpoint %s is a host name, which this version does not "
-		           "resolve yet: the peer is reached once it writes first",
-		           peer_label(pc, label, sizeof(label)), pc->endpoint);
-		return;
-	}
-	memset(&ep, 0, sizeof(ep));
-	if (sa.sa.sa_family == AF_INET6)
-		ep.addr.in6 = sa.sin6;
-	else
-		ep.addr.in4 = sa.sin;
-	wg_peer_set_endpoint(p, &ep);
+void vpn_sockaddr_to_endpoint(const union uapi_sockaddr *sa, struct wg_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (sa->sa.sa_family == AF_INET6)
+		ep->addr.in6 = sa->sin6;
+	else if (sa->sa.sa_family == AF_INET)
+		ep->addr.in4 = sa->sin;
 }
 
 /* Brings a peer from what it had (nothing, when fresh) to want. */
-static void peer_apply(struct vpeer *vp, const struct peer_conf *want, const uint8_t *psk,
-                       bool fresh, uint64_t now)
+static void peer_apply(struct vpn *v, struct vpeer *vp, const struct peer_conf *want,
+                       const uint8_t *psk, bool fresh, uint64_t now)
 {
 	struct wg_peer *p = vp->p;
+	bool ep_changed = fresh || strcmp(vp->conf.endpoint, want->endpoint) != 0;
+	bool ka_changed = fresh || vp->conf.persistent_keepalive != want->persistent_keepalive;
 	char label[64];
 	int r;
 
 	wg_peer_set_psk(p, psk);
-	if (fresh || strcmp(vp->conf.endpoint, want->endpoint) != 0)
-		set_endpoint(p, want);
-	if (fresh || !same_prefixes(&vp->conf.allowed_ips, &want->allowed_ips)) {
+	if (fresh || v->ips_changed || !same_prefixes(&vp->conf.allowed_ips, &want->allowed_ips)) {
 		wg_peer_clear_allowed(p);
 		for (uint32_t i = 0; i < want->allowed_ips.n; i++) {
 			r = wg_peer_allow(p, &want->allowed_ips.v[i]);
@@ -225,17 +216,69 @@ static void peer_apply(struct vpeer *vp, const struct peer_conf *want, const uin
 				        peer_label(want, label, sizeof(label)), strerror(-r));
 		}
 	}
-	if (fresh || vp->conf.persistent_keepalive != want->persistent_keepalive)
-		wg_peer_set_keepalive(p, (uint16_t)want->persistent_keepalive, now);
 	vp->conf = *want;
+	/* Names are looked up again on every reload; numbers only when
+	 * they changed, so that what roaming learnt stays. */
+	if (ep_changed || vp->named)
+		vpn_endpoint_update(v, vp, ep_changed);
+	if (ka_changed)
+		wg_peer_set_keepalive(p, (uint16_t)want->persistent_keepalive, now);
 }
 
-static struct vpeer *find_peer(struct vpn *v, const uint8_t key[WG_KEY_LEN])
+struct vpeer *vpn_peer_find(const struct vpn *v, const uint8_t key[WG_KEY_LEN])
 {
 	for (uint32_t i = 0; i < v->n; i++)
-		if (v->peers[i].p && memcmp(v->peers[i].conf.public_key.bytes, key, WG_KEY_LEN) == 0)
-			return &v->peers[i];
+		if (memcmp(v->peers[i]->conf.public_key.bytes, key, WG_KEY_LEN) == 0)
+			return v->peers[i];
 	return NULL;
+}
+
+int vpn_peer_new(struct vpn *v, const uint8_t key[WG_KEY_LEN], struct vpeer **out)
+{
+	struct vpeer *vp, **np;
+	uint32_t cap;
+	int r;
+
+	*out = NULL;
+	if (v->n == VPN_MAX_PEERS)
+		return -ENOSPC;
+	if (v->n == v->cap) {
+		cap = v->cap ? v->cap * 2 : 8;
+		np = realloc(v->peers, cap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		v->peers = np;
+		v->cap = cap;
+	}
+	vp = calloc(1, sizeof(*vp));
+	if (!vp)
+		return -ENOMEM;
+	r = vpn_io_peer_add(v->io, key, &vp->p);
+	if (r < 0) {
+		free(vp);
+		return r;
+	}
+	vp->v = v;
+	memcpy(vp->conf.public_key.bytes, key, WG_KEY_LEN);
+	vp->conf.public_key.set = true;
+	v->peers[v->n++] = vp;
+	*out = vp;
+	return 0;
+}
+
+void vpn_peer_free(struct vpn *v, struct vpeer *vp)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n && v->peers[i] != vp; i++)
+		;
+	if (i < v->n) {
+		memmove(&v->peers[i], &v->peers[i + 1], (v->n - i - 1) * sizeof(*v->peers));
+		v->n--;
+	}
+	vpn_endpoint_drop(vp);
+	vpn_io_peer_remove(v->io, vp->p);
+	free(vp);
 }
 
 static bool conf_has_peer(const struct mg_conf *c, const uint8_t key[WG_KEY_LEN])
@@ -247,24 +290,22 @@ static bool conf_has_peer(const struct mg_conf *c, const uint8_t key[WG_KEY_LEN]
 }
 
 /* Peers gone from c first (one of them may hold the new key's public
- * half), then the key, then every peer of c, kept or added. */
+ * half; peers added through UAPI go too), then the key, then every peer
+ * of c, kept or added, in c's order. */
 static int apply(struct vpn *v, const struct mg_conf *c, const struct vpn_keys *k)
 {
 	struct wg_device *d = vpn_io_device(v->io);
 	uint64_t now = loop_now(v->loop);
-	struct vpeer *np, *old;
+	struct vpeer *vp;
 	char label[64];
 	uint32_t n = 0;
 	int r;
 
-	np = calloc(c->npeers ? c->npeers : 1, sizeof(*np));
-	if (!np)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < v->n; i++) {
-		if (v->peers[i].p && !conf_has_peer(c, v->peers[i].conf.public_key.bytes)) {
-			log_info("peer %s removed", peer_label(&v->peers[i].conf, label, sizeof(label)));
-			vpn_io_peer_remove(v->io, v->peers[i].p);
-			v->peers[i].p = NULL;
+	for (uint32_t i = v->n; i-- > 0;) {
+		vp = v->peers[i];
+		if (!conf_has_peer(c, vp->conf.public_key.bytes)) {
+			log_info("peer %s removed", vpn_peer_label(vp, label, sizeof(label)));
+			vpn_peer_free(v, vp);
 		}
 	}
 	r = wg_device_set_private_key(d, k->priv, now);
@@ -275,27 +316,36 @@ static int apply(struct vpn *v, const struct mg_conf *c, const struct vpn_keys *
 	for (uint32_t i = 0; i < c->npeers; i++) {
 		const struct peer_conf *pc = &c->peers[i];
 		const uint8_t *psk = k->has_psk[i] ? k->psk[i] : NULL;
+		bool fresh = false;
 
-		old = find_peer(v, pc->public_key.bytes);
-		if (old) {
-			np[n] = *old;
-			old->p = NULL;
-			peer_apply(&np[n++], pc, psk, false, now);
-			continue;
+		vp = vpn_peer_find(v, pc->public_key.bytes);
+		if (!vp) {
+			r = vpn_peer_new(v, pc->public_key.bytes, &vp);
+			if (r < 0) {
+				log_err("peer %s: %s", peer_label(pc, label, sizeof(label)),
+				        r == -EINVAL ? "its public key is this node's own" :
+				        strerror(-r));
+				continue;
+			}
+			fresh = true;
 		}
-		r = vpn_io_peer_add(v->io, pc->public_key.bytes, &np[n].p);
-		if (r < 0) {
-			log_err("peer %s: %s", peer_label(pc, label, sizeof(label)),
-			        r == -EINVAL ? "its public key is this node's own" : strerror(-r));
-			continue;
+		peer_apply(v, vp, pc, psk, fresh, now);
+		if (fresh)
+			log_info("peer %s added", peer_label(pc, label, sizeof(label)));
+		/* Configuration order: every kept or added peer moves to the front
+		 * part, in turn. */
+		for (uint32_t j = n; j < v->n; j++) {
+			if (v->peers[j] == vp) {
+				v->peers[j] = v->peers[n];
+				v->peers[n++] = vp;
+				break;
+			}
 		}
-		peer_apply(&np[n++], pc, psk, true, now);
-		log_info("peer %s added", peer_label(pc, label, sizeof(label)));
 	}
-	free(v->peers);
-	v->peers = np;
-	v->n = n;
 	v->port = c->mesh.listen_port;
+	v->port_changed = false;
+	v->ips_changed = false;
+	vpn_endpoint_sync(v);
 	return 0;
 }
 
@@ -369,7 +419,7 @@ int vpn_reload(struct vpn *v, const struct mg_conf *next)
 	r = read_keys(next, k);
 	if (r < 0)
 		goto out;
-	if (next->mesh.listen_port != v->port) {
+	if (next->mesh.listen_port != v->port || v->port_changed) {
 		r = vpn_io_set_port(v->io, (uint16_t)next->mesh.listen_port);
 		if (r < 0) {
 			log_err("cannot move to UDP port %u: %s (staying on %u)",
@@ -377,6 +427,7 @@ int vpn_reload(struct vpn *v, const struct mg_conf *next)
 			goto out;
 		}
 	}
+	vpn_endpoint_reload(v);
 	r = apply(v, next, k);
 out:
 	wipe_keys(k);
@@ -387,9 +438,14 @@ void vpn_free(struct vpn *v)
 {
 	if (!v)
 		return;
+	vpn_endpoint_fini(v);
 	/* the device wipes its own keys and every peer's */
 	vpn_io_free(v->io);
 	wipe_keys(v->pending);
+	for (uint32_t i = 0; i < v->n; i++) {
+		sodium_memzero(v->peers[i], sizeof(*v->peers[i]));
+		free(v->peers[i]);
+	}
 	free(v->peers);
 	free(v);
 }
@@ -418,9 +474,33 @@ static bool routed(const struct mg_conf *c, const struct iface_routes *out,
 	return false;
 }
 
+static void add_route(const struct mg_conf *c, struct iface_routes *out,
+                      const struct mg_prefix *p, const char *who, bool log)
+{
+	char buf[MG_PREFIX_STRLEN];
+
+	if (p->len == 0) {
+		if (log)
+			log_warn("peer %s: allowed-ips %s gets no route into %s: a default route "
+			         "through the tunnel would carry the tunnel's own datagrams (route "
+			         "narrower networks instead)", who, mg_prefix_fmt(p, buf, sizeof(buf)),
+			         c->mesh.interface);
+		return;
+	}
+	if (routed(c, out, p))
+		return;
+	if (out->n == IFACE_MAX_ROUTES) {
+		if (log)
+			log_warn("peer %s: allowed-ips %s gets no route: %u routes at most", who,
+			         mg_prefix_fmt(p, buf, sizeof(buf)), IFACE_MAX_ROUTES);
+		return;
+	}
+	out->v[out->n++] = *p;
+}
+
 void vpn_routes(const struct mg_conf *c, struct iface_routes *out, bool log)
 {
-	char label[64], buf[MG_PREFIX_STRLEN];
+	char label[64];
 
 	out->n = 0;
 	for (uint32_t i = 0; i < c->mesh.route.n && out->n < IFACE_MAX_ROUTES; i++)
@@ -428,137 +508,36 @@ void vpn_routes(const struct mg_conf *c, struct iface_routes *out, bool log)
 	for (uint32_t i = 0; i < c->npeers; i++) {
 		const struct peer_conf *pc = &c->peers[i];
 
-		for (uint32_t j = 0; j < pc->allowed_ips.n; j++) {
-			const struct mg_prefix *p = &pc->allowed_ips.v[j];
-
-			if (p->len == 0) {
-				if (log)
-					log_warn("peer %s: allowed-ips %s gets no route into %s: a default "
-					         "route through the tunnel would carry the tunnel's own "
-					         "datagrams (route narrower networks instead)",
-					         peer_label(pc, label, sizeof(label)),
-					         mg_prefix_fmt(p, buf, sizeof(buf)), c->mesh.interface);
-				continue;
-			}
-			if (routed(c, out, p) || out->n == IFACE_MAX_ROUTES)
-				continue;
-			out->v[out->n++] = *p;
-		}
+		peer_label(pc, label, sizeof(label));
+		for (uint32_t j = 0; j < pc->allowed_ips.n; j++)
+			add_route(c, out, &pc->allowed_ips.v[j], label, log);
 	}
 }
 
-/* ---- status ---- */
+struct live_routes {
+	const struct mg_conf *c;
+	struct iface_routes *out;
+	const char *who;
+};
 
-static unsigned int with_session(const struct vpn *v)
+static void add_live(const struct mg_prefix *pfx, void *arg)
 {
-	struct wg_peer_info info;
-	unsigned int n = 0;
+	struct live_routes *lr = arg;
 
-	for (uint32_t i = 0; i < v->n; i++) {
-		wg_peer_get_info(v->peers[i].p, &info);
-		n += info.has_session;
-		sodium_memzero(&info, sizeof(info));
+	/* Said once, when UAPI set it (vpn_uapi.c), not at every sync. */
+	add_route(lr->c, lr->out, pfx, lr->who, false);
+}
+
+void vpn_routes_live(const struct vpn *v, const struct mg_conf *c, struct iface_routes *out)
+{
+	struct live_routes lr = { .c = c, .out = out };
+	char label[64];
+
+	out->n = 0;
+	for (uint32_t i = 0; i < c->mesh.route.n && out->n < IFACE_MAX_ROUTES; i++)
+		out->v[out->n++] = c->mesh.route.v[i];
+	for (uint32_t i = 0; v && i < v->n; i++) {
+		lr.who = vpn_peer_label(v->peers[i], label, sizeof(label));
+		wg_peer_for_each_allowed(v->peers[i]->p, add_live, &lr);
 	}
-	return n;
-}
-
-void vpn_status_line(const struct vpn *v, char *buf, size_t len)
-{
-	if (!v || !v->io) {
-		snprintf(buf, len, "not started");
-		return;
-	}
-	snprintf(buf, len, "listening on UDP port %u, %u peer%s configured, %u with a session",
-	         vpn_io_port(v->io), v->n, v->n == 1 ? "" : "s", with_session(v));
-}
-
-static void report_endpoint(struct report *r, const struct wg_endpoint *ep)
-{
-	union uapi_sockaddr sa;
-	char buf[80];
-
-	memset(&sa, 0, sizeof(sa));
-	if (ep->addr.sa.sa_family == AF_INET6)
-		sa.sin6 = ep->addr.in6;
-	else if (ep->addr.sa.sa_family == AF_INET)
-		sa.sin = ep->addr.in4;
-	if (sa.sa.sa_family && uapi_format_endpoint(buf, sizeof(buf), &sa) == 0)
-		report_str(r, "endpoint", buf);
-	else
-		report_str(r, "endpoint", NULL);
-}
-
-static void report_peer(struct report *r, const struct vpeer *vp)
-{
-	char b64[BASE64_LEN(WG_KEY_LEN) + 1], pfx[MG_PREFIX_STRLEN];
-	struct wg_peer_info info;
-
-	wg_peer_get_info(vp->p, &info);
-	sodium_memzero(info.psk, sizeof(info.psk));
-	report_obj_begin(r, NULL);
-	report_str(r, "name", vp->conf.name[0] ? vp->conf.name : NULL);
-	base64_encode(b64, info.public_key, WG_KEY_LEN);
-	report_str(r, "public_key", b64);
-	report_endpoint(r, &info.endpoint);
-	report_arr_begin(r, "allowed_ips");
-	for (uint32_t i = 0; i < vp->conf.allowed_ips.n; i++)
-		report_str(r, NULL, mg_prefix_fmt(&vp->conf.allowed_ips.v[i], pfx, sizeof(pfx)));
-	report_arr_end(r);
-	report_bool(r, "preshared_key", info.has_psk);
-	report_uint(r, "persistent_keepalive", info.persistent_keepalive);
-	report_bool(r, "session", info.has_session);
-	report_int(r, "latest_handshake", (int64_t)info.last_handshake.tv_sec);
-	report_uint(r, "rx_bytes", info.rx_bytes);
-	report_uint(r, "tx_bytes", info.tx_bytes);
-	report_uint(r, "staged", info.staged);
-	report_obj_end(r);
-}
-
-void vpn_report(const struct vpn *v, struct report *r)
-{
-	char b64[BASE64_LEN(WG_KEY_LEN) + 1];
-	const struct vpn_io_stats *s;
-	const struct wg_device_stats *ds;
-	uint8_t pub[WG_KEY_LEN];
-
-	if (!v || !v->io)
-		return;
-	s = vpn_io_stats(v->io);
-	ds = wg_device_stats(vpn_io_device(v->io));
-	report_obj_begin(r, "wireguard");
-	report_uint(r, "listen_port", vpn_io_port(v->io));
-	if (wg_device_public_key(vpn_io_device(v->io), pub)) {
-		base64_encode(b64, pub, WG_KEY_LEN);
-		report_str(r, "public_key", b64);
-	}
-	report_arr_begin(r, "peers");
-	for (uint32_t i = 0; i < v->n; i++)
-		report_peer(r, &v->peers[i]);
-	report_arr_end(r);
-	report_obj_begin(r, "io");
-	report_uint(r, "tun_read_packets", s->tun_read_packets);
-	report_uint(r, "tun_read_bytes", s->tun_read_bytes);
-	report_uint(r, "tun_write_packets", s->tun_write_packets);
-	report_uint(r, "tun_write_bytes", s->tun_write_bytes);
-	report_uint(r, "udp_read_datagrams", s->udp_read_datagrams);
-	report_uint(r, "udp_read_bytes", s->udp_read_bytes);
-	report_uint(r, "udp_sent_datagrams", s->udp_sent_datagrams);
-	report_uint(r, "udp_sent_bytes", s->udp_sent_bytes);
-	report_uint(r, "udp_send_errors", s->udp_send_errors);
-	report_uint(r, "tun_write_errors", s->tun_write_errors);
-	report_uint(r, "tun_bad_vnet", s->tun_bad_vnet);
-	report_obj_end(r);
-	report_obj_begin(r, "dropped");
-	report_uint(r, "rx_bad_type", ds->rx_bad_type);
-	report_uint(r, "rx_bad_mac", ds->rx_bad_mac);
-	report_uint(r, "rx_handshake_failed", ds->rx_handshake_failed);
-	report_uint(r, "rx_unknown_index", ds->rx_unknown_index);
-	report_uint(r, "rx_decrypt_failed", ds->rx_decrypt_failed);
-	report_uint(r, "rx_replayed", ds->rx_replayed);
-	report_uint(r, "rx_source_not_allowed", ds->rx_source_not_allowed);
-	report_uint(r, "tx_no_route", ds->tx_no_route);
-	report_uint(r, "tx_no_endpoint", ds->tx_no_endpoint);
-	report_uint(r, "tx_staged_dropped", ds->tx_staged_dropped);
-	report_obj_end(r);
-	report_obj_end(r);
 }

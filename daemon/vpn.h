@@ -1,7 +1,9 @@
 /* The WireGuard data plane as the configuration has it: this node's
  * private key, the UDP sockets and the TUN (vpn/io.h), the [peer]s, and
  * the routes their allowed-ips need. Reload applies the difference: a peer
- * whose settings did not change keeps its session. */
+ * whose settings did not change keeps its session. Between reloads wg(8)
+ * may change what is in force (vpn_uapi.c); endpoint host names are
+ * looked up and followed (vpn_endpoint.c). */
 #ifndef MG_DAEMON_VPN_H
 #define MG_DAEMON_VPN_H
 
@@ -15,6 +17,8 @@
 struct loop;
 struct report;
 struct tun;
+struct uapi_buf;
+struct uapi_set;
 struct vpn;
 
 /* Reads the private key and preshared key files; nothing is opened yet, so
@@ -36,9 +40,22 @@ void vpn_free(struct vpn *v);
  * they would carry the tunnel's own datagrams. With log, says what it
  * leaves out. */
 void vpn_routes(const struct mg_conf *c, struct iface_routes *out, bool log);
+/* The same from the peers and allowed IPs in force, which UAPI may have
+ * changed since c was applied. */
+void vpn_routes_live(const struct vpn *v, const struct mg_conf *c, struct iface_routes *out);
+
+/* wg(8)'s requests (daemon/vpn_uapi.c), for daemon/uapi_server.h: the
+ * answer to get=1, and a set applied through the engine as the kernel
+ * would; *routes_changed says the peers' allowed IPs (hence the routes)
+ * may have changed, even when the set failed half-way. 0 or -errno. */
+int vpn_uapi_get(struct vpn *v, struct uapi_buf *b);
+int vpn_uapi_set(struct vpn *v, const struct uapi_set *set, bool *routes_changed);
 
 /* "mesh" in status: one line, and an object with the port and the peers. */
 void vpn_status_line(const struct vpn *v, char *buf, size_t len);
 void vpn_report(const struct vpn *v, struct report *r);
+/* "peers": name, key, endpoint, allowed IPs, handshake, transfer,
+ * keepalive and session of each, as wg show lists them. */
+void vpn_report_peers(const struct vpn *v, struct report *r);
 
 #endif

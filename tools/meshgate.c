@@ -32,6 +32,7 @@ static int key_command(const struct subcommand *cmd, const struct opts *o, int a
 /* Commands meshgated answers, and local ones: one line each. */
 static const struct subcommand subcommands[] = {
 	{ "status", "show this node, its interface, reload state and subsystems", ask_daemon },
+	{ "peers", "list the WireGuard peers: endpoint, handshake, transfer, as wg show", ask_daemon },
 	{ "genkey", "print a new private key (base64, as wg genkey)", key_command },
 	{ "pubkey", "read a private key on stdin, print its public key", key_command },
 	{ "genpsk", "print a new pre-shared key", key_command },

@@ -3,9 +3,9 @@
 # status, reload (good and broken), and a clean stop.
 #
 #   host a: meshgated -f -c a.conf
-#           mgt0 (TUN)  mtu 1400, 10.77.0.1/16 fd77::1/64, route 10.99.0.0/24
+#           mgb<pid> (TUN)  mtu 1400, 10.77.0.1/16 fd77::1/64, route 10.99.0.0/24
 #   SIGHUP: mtu 1380, 10.77.0.1/16 10.78.0.1/16,           route 10.98.0.0/24
-#   SIGHUP with mtu 99999: refused, mgt0 stays as it was
+#   SIGHUP with mtu 99999: refused, the TUN stays as it was
 #
 # No traffic is sent: the test only reads the interface back from the kernel.
 
@@ -22,6 +22,8 @@ meshgate=$top_builddir/tools/meshgate
 [ -x "$meshgate" ] || bail "$meshgate is not built"
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h" 2>/dev/null)
 
+# Unique per run: /var/run/wireguard/<ifname>.sock is shared by all namespaces.
+ifn=mgb$$
 conf=$MG_TMP/a.conf
 sock=$MG_TMP/control.sock
 pidfile=$MG_TMP/meshgated.pid
@@ -45,7 +47,7 @@ write_conf()
 		echo
 		echo "[mesh]"
 		echo "private-key-file = $key"
-		echo "interface = mgt0"
+		echo "interface = $ifn"
 		echo "mtu = $mtu"
 		for x in $addrs; do echo "address = $x"; done
 		for x in $routes; do echo "route = $x"; done
@@ -56,31 +58,31 @@ write_conf()
 # The interface as the kernel has it, one field at a time.
 if_mtu()
 {
-	H a ip -j link show dev mgt0 | jq -r '.[0].mtu'
+	H a ip -j link show dev $ifn | jq -r '.[0].mtu'
 }
 
 if_up()
 {
-	H a ip -j link show dev mgt0 | jq -r '.[0].flags | index("UP") != null'
+	H a ip -j link show dev $ifn | jq -r '.[0].flags | index("UP") != null'
 }
 
 if_index()
 {
-	H a ip -j link show dev mgt0 | jq -r '.[0].ifindex'
+	H a ip -j link show dev $ifn | jq -r '.[0].ifindex'
 }
 
 if_addrs()
 {
-	H a ip -j addr show dev mgt0 scope global |
+	H a ip -j addr show dev $ifn scope global |
 		jq -r '[.[0].addr_info[] | select(.local != null) | "\(.local)/\(.prefixlen)"] | sort | join(" ")'
 }
 
-# Routes through mgt0 other than the kernel's and the addresses' own prefixes.
+# Routes through the TUN other than the kernel's and the addresses' own prefixes.
 if_routes()
 {
 	{
-		H a ip -j -4 route show dev mgt0
-		H a ip -j -6 route show dev mgt0
+		H a ip -j -4 route show dev $ifn
+		H a ip -j -6 route show dev $ifn
 	} | jq -rs 'add | [.[] | select(.protocol != "kernel") | .dst
 		| select(IN("10.77.0.0/16", "10.78.0.0/16", "fd77::/64") | not)]
 		| sort | join(" ")'
@@ -91,10 +93,10 @@ if_state()
 	echo "mtu=$(if_mtu) up=$(if_up) addrs=$(if_addrs) routes=$(if_routes)"
 }
 
-# routed_via_mgt0 ADDR: the kernel would send a packet to ADDR through mgt0.
-routed_via_mgt0()
+# routed_via_tun ADDR: the kernel would send a packet to ADDR through $ifn.
+routed_via_tun()
 {
-	H a ip route get "$1" 2>&1 | grep -q ' dev mgt0 '
+	H a ip route get "$1" 2>&1 | grep -q " dev $ifn "
 }
 
 # Fetch status --json into $status_json; fails unless it is a JSON object.
@@ -163,15 +165,15 @@ tap_is "the pid file holds meshgated's pid" "$(cat "$pidfile" 2>&1)" "$pid"
 
 started="mtu=1400 up=true addrs=10.77.0.1/16 fd77::1/64 routes=10.99.0.0/24"
 wait_for 10 eval '[ "$(if_state)" = "$started" ]'
-tap_is "mgt0 has mtu 1400" "$(if_mtu)" 1400
-tap_is "mgt0 is up" "$(if_up)" true
-tap_is "mgt0 has exactly the configured addresses" "$(if_addrs)" "10.77.0.1/16 fd77::1/64"
-tap_is "mgt0 has exactly the configured routes" "$(if_routes)" "10.99.0.0/24"
-tap_check "10.99.0.5 is routed through mgt0" routed_via_mgt0 10.99.0.5
+tap_is "$ifn has mtu 1400" "$(if_mtu)" 1400
+tap_is "$ifn is up" "$(if_up)" true
+tap_is "$ifn has exactly the configured addresses" "$(if_addrs)" "10.77.0.1/16 fd77::1/64"
+tap_is "$ifn has exactly the configured routes" "$(if_routes)" "10.99.0.0/24"
+tap_check "10.99.0.5 is routed through $ifn" routed_via_tun 10.99.0.5
 
 H a "$meshgate" -s "$sock" status >"$MG_TMP/status.txt" 2>&1
 tap_is "status exits 0" $? 0
-tap_check "status text names mgt0" contains "$MG_TMP/status.txt" mgt0
+tap_check "status text names $ifn" contains "$MG_TMP/status.txt" $ifn
 
 tap_check "status --json prints a JSON object" \
 	eval 'status || { cat "$status_json"; false; }'
@@ -182,7 +184,7 @@ jis "config" .config "\"$conf\""
 jis "uptime_s is a number" '.uptime_s | type' '"number"'
 jis "reloads" .reloads 0
 jis "last_reload" .last_reload '"ok"'
-jis "interface name" .interface.name '"mgt0"'
+jis "interface name" .interface.name "\"$ifn\""
 jis "interface ifindex" .interface.ifindex "$(if_index)"
 jis "interface mtu" .interface.mtu 1400
 jis "interface up" .interface.up true
@@ -196,13 +198,13 @@ write_conf "$conf" 1380 "10.77.0.1/16 10.78.0.1/16" "10.98.0.0/24"
 kill -HUP "$pid"
 reloaded="mtu=1380 up=true addrs=10.77.0.1/16 10.78.0.1/16 routes=10.98.0.0/24"
 wait_for 10 eval '[ "$(if_state)" = "$reloaded" ]'
-tap_is "after SIGHUP mgt0 has mtu 1380" "$(if_mtu)" 1380
-tap_is "after SIGHUP mgt0 is up" "$(if_up)" true
-tap_is "after SIGHUP mgt0 has exactly the new addresses" \
+tap_is "after SIGHUP $ifn has mtu 1380" "$(if_mtu)" 1380
+tap_is "after SIGHUP $ifn is up" "$(if_up)" true
+tap_is "after SIGHUP $ifn has exactly the new addresses" \
 	"$(if_addrs)" "10.77.0.1/16 10.78.0.1/16"
-tap_is "after SIGHUP mgt0 has exactly the new routes" "$(if_routes)" "10.98.0.0/24"
-tap_check "10.98.0.5 is routed through mgt0" routed_via_mgt0 10.98.0.5
-tap_check "10.99.0.5 is no longer routed through mgt0" eval '! routed_via_mgt0 10.99.0.5'
+tap_is "after SIGHUP $ifn has exactly the new routes" "$(if_routes)" "10.98.0.0/24"
+tap_check "10.98.0.5 is routed through $ifn" routed_via_tun 10.98.0.5
+tap_check "10.99.0.5 is no longer routed through $ifn" eval '! routed_via_tun 10.99.0.5'
 
 wait_for 10 eval 'status && jq -e ".reloads == 1" "$status_json"'
 jis "reloads after SIGHUP" .reloads 1
@@ -218,7 +220,7 @@ wait_for 10 eval 'status && jq -e ".last_reload | startswith(\"error\")" "$statu
 jis "last_reload after a broken config starts with error" \
 	'.last_reload | startswith("error")' true
 tap_check "meshgated still runs after a broken config" eval '! exited $pid'
-tap_is "mgt0 keeps the previous settings" "$(if_state)" "$reloaded"
+tap_is "$ifn keeps the previous settings" "$(if_state)" "$reloaded"
 jis "interface mtu after a broken config" .interface.mtu 1380
 
 # ---------------------------------------------------------------- stop
@@ -227,7 +229,7 @@ kill -TERM "$pid"
 tap_check "meshgated exits on SIGTERM" wait_for 10 exited "$pid" || kill -KILL "$pid"
 wait "$pid"
 tap_is "meshgated exits with status 0" $? 0
-tap_check "mgt0 is gone" eval '! H a ip link show dev mgt0'
+tap_check "$ifn is gone" eval '! H a ip link show dev $ifn'
 tap_check "the pid file is gone" test ! -e "$pidfile"
 tap_check "the control socket is gone" test ! -e "$sock"
 
