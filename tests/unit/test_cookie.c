@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#define TU_RND_SEED 0x636f6f6b6965ULL
+#include "tests/unit/testutil.h"
 
 #include <sodium.h>
 
@@ -19,16 +21,6 @@
 #define SEC(x) WG_SEC_TO_NS(x)
 #define MS(x) ((uint64_t)(x) * 1000000ULL)
 
-static uint64_t rnd_state = 0x636f6f6b6965ULL;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static void test_rng(void *arg, void *buf, size_t len)
 {

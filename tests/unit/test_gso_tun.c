@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include "tests/unit/testutil.h"
 #include <linux/if_tun.h>
 
 #include "core/netlink.h"
@@ -58,47 +59,7 @@ struct net {
 
 static uint8_t pkt[PKT_CAP];
 
-/* ---- reference checksum, packets ---- */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static uint32_t ref_add(uint32_t acc, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		acc += (uint32_t)p[n - 1] << 8;
-	return acc;
-}
-
-static uint16_t ref_fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)acc;
-}
+/* ---- packets (reference checksum in testutil.h) ---- */
 
 static size_t iphl_of(const uint8_t *ip)
 {
@@ -172,34 +133,7 @@ static size_t build_tcp(uint8_t *out, const struct net *n, const uint8_t *src,
 
 /* ---- the namespace ---- */
 
-static void skip_or_fail(const char *why)
-{
-	const char *ci = getenv("CI");
 
-	if (ci && strcmp(ci, "true") == 0)
-		fail_msg("%s (CI=true, so this does not skip)", why);
-	print_message("# skipped: %s\n", why);
-	skip();
-}
-
-static const char *cannot_run(void)
-{
-	pid_t pid;
-	int status;
-
-	if (geteuid() != 0)
-		return "needs root for network namespaces and TUN";
-	if (access("/dev/net/tun", F_OK) < 0)
-		return "no /dev/net/tun";
-	pid = fork();
-	if (pid < 0)
-		return "fork failed";
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return "unshare(CLONE_NEWNET) failed";
-	return NULL;
-}
 
 static void sysctl_set(const char *path, const char *val)
 {
@@ -585,7 +519,7 @@ static void test_forward_v6(void **state)
 
 int main(void)
 {
-	const char *ci = getenv("CI"), *why = cannot_run();
+	const char *ci = getenv("CI"), *why = cannot_enter_netns();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_v4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_v6, setup, teardown),

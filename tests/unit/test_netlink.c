@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include "tests/unit/testutil.h"
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/cache.h>
@@ -42,36 +43,7 @@ struct ctx {
 	int ifindex;
 };
 
-static void skip_or_fail(const char *why)
-{
-	const char *ci = getenv("CI");
 
-	if (ci && strcmp(ci, "true") == 0)
-		fail_msg("%s (CI=true, so this does not skip)", why);
-	print_message("# skipped: %s\n", why);
-	skip();
-}
-
-/* Whether this process could run the tests: NULL if so, else why not.
- * unshare is tried in a child so this process stays where it is. */
-static const char *cannot_run(void)
-{
-	pid_t pid;
-	int status;
-
-	if (geteuid() != 0)
-		return "needs root for network namespaces and TUN";
-	if (access("/dev/net/tun", F_OK) < 0)
-		return "no /dev/net/tun";
-	pid = fork();
-	if (pid < 0)
-		return "fork failed";
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return "unshare(CLONE_NEWNET) failed";
-	return NULL;
-}
 
 static int setup(void **state)
 {
@@ -524,7 +496,7 @@ static void test_nlmon_overrun(void **state)
 
 int main(void)
 {
-	const char *ci = getenv("CI"), *why = cannot_run();
+	const char *ci = getenv("CI"), *why = cannot_enter_netns();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tun_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tun_errors, setup, teardown),

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#define TU_RND_SEED 0x6e6f697365ULL
+#include "tests/unit/testutil.h"
 
 #include <sodium.h>
 
@@ -21,42 +23,7 @@
 
 #define MS(x) ((uint64_t)(x) * 1000000ULL)
 
-static void unhex(uint8_t *out, const char *hex, size_t n)
-{
-	size_t i;
-	unsigned v;
 
-	assert_int_equal(strlen(hex), 2 * n);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
-
-static void assert_hex(const uint8_t *got, const char *hex, size_t n)
-{
-	uint8_t want[256];
-
-	unhex(want, hex, n);
-	assert_memory_equal(got, want, n);
-}
-
-static uint64_t rnd_state = 0x6e6f697365ULL;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void rnd_fill(uint8_t *p, size_t n)
-{
-	while (n--)
-		*p++ = (uint8_t)rnd();
-}
 
 /* One identity with one peer: its handshake, its macs, its index table of
  * one entry. Not copyable (the handshake points at the local). */
