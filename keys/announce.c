@@ -13,6 +13,7 @@ _Static_assert(WIRE_TLV_HDR * 6 + 1 + WIRE_LABEL_MAX + 2 * 8 +
                ANNOUNCE_ENDPOINTS_MAX * ENDPOINT_MAX + ANNOUNCE_OPAQUE_MAX +
                NETKEY_SIG_LEN <= ANNOUNCE_WIRE_MAX, "the largest announcement fits");
 _Static_assert(ANNOUNCE_WIRE_MAX <= NETKEY_MSG_MAX, "announcements can be signed");
+_Static_assert(ANNOUNCE_WIRE_MAX <= WIRE_OBJECT_MAX, "announcements compare in wire_signed_cmp");
 
 /* Opaque fields: framed, types rising within 128..254. */
 static bool opaque_valid(const uint8_t *p, size_t len)
@@ -232,23 +233,13 @@ int announce_opaque_find(const struct announce *ann, uint8_t type,
 	return -ENOENT;
 }
 
+static int encode_announce(const void *obj, uint8_t *buf, size_t cap, size_t *len)
+{
+	return announce_encode(obj, buf, cap, len);
+}
+
 int announce_cmp(const struct announce *a, const struct announce *b)
 {
-	uint8_t ea[ANNOUNCE_WIRE_MAX], eb[ANNOUNCE_WIRE_MAX];
-	size_t la = 0, lb = 0;
-	int c;
-
-	if (a->sequence != b->sequence)
-		return a->sequence > b->sequence ? 1 : -1;
-	c = memcmp(a->sig, b->sig, NETKEY_SIG_LEN);
-	if (c)
-		return c > 0 ? 1 : -1;
-	if (announce_encode(a, ea, sizeof(ea), &la) < 0)
-		la = 0;
-	if (announce_encode(b, eb, sizeof(eb), &lb) < 0)
-		lb = 0;
-	if (la != lb)
-		return la > lb ? 1 : -1;
-	c = memcmp(ea, eb, la);
-	return c > 0 ? 1 : c < 0 ? -1 : 0;
+	return wire_signed_cmp(a->sequence, a->sig, a, b->sequence, b->sig, b, NETKEY_SIG_LEN,
+	                       encode_announce);
 }

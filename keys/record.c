@@ -12,6 +12,7 @@ _Static_assert(WIRE_TLV_HDR * 14 + 1 + NETKEY_FP_LEN + 2 * WIRE_LABEL_MAX + 1 + 
                WIRE_DOMAIN_MAX + 3 * 8 + NETKEY_SIG_LEN <= RECORD_WIRE_MAX,
                "the largest record fits one datagram");
 _Static_assert(RECORD_WIRE_MAX <= NETKEY_MSG_MAX, "records can be signed");
+_Static_assert(RECORD_WIRE_MAX <= WIRE_OBJECT_MAX, "records compare through wire_signed_cmp");
 
 bool record_valid(const struct record *r)
 {
@@ -185,27 +186,15 @@ int record_verify(const uint8_t *buf, size_t len, const uint8_t network_pub[NETK
 	return record_expired(r, now) ? -EKEYEXPIRED : 0;
 }
 
+static int encode_record(const void *obj, uint8_t *buf, size_t cap, size_t *len)
+{
+	return record_encode(obj, buf, cap, len);
+}
+
 int record_cmp(const struct record *a, const struct record *b)
 {
-	uint8_t ea[RECORD_WIRE_MAX], eb[RECORD_WIRE_MAX];
-	size_t la = 0, lb = 0;
-	int c;
-
-	if (a->sequence != b->sequence)
-		return a->sequence > b->sequence ? 1 : -1;
-	c = memcmp(a->sig, b->sig, NETKEY_SIG_LEN);
-	if (c)
-		return c > 0 ? 1 : -1;
-	/* Same signature on different fields: not from an honest signer, but
-	 * the order stays total. Invalid records sort below valid ones. */
-	if (record_encode(a, ea, sizeof(ea), &la) < 0)
-		la = 0;
-	if (record_encode(b, eb, sizeof(eb), &lb) < 0)
-		lb = 0;
-	if (la != lb)
-		return la > lb ? 1 : -1;
-	c = memcmp(ea, eb, la);
-	return c > 0 ? 1 : c < 0 ? -1 : 0;
+	return wire_signed_cmp(a->sequence, a->sig, a, b->sequence, b->sig, b, NETKEY_SIG_LEN,
+	                       encode_record);
 }
 
 bool record_newer(const struct record *a, const struct record *b)

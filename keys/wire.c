@@ -246,3 +246,25 @@ int wire_get_prefixes(struct rcur *val, struct mg_prefix *out, uint8_t *n,
 	*n = (uint8_t)count;
 	return 0;
 }
+
+int wire_signed_cmp(uint64_t seq_a, const uint8_t *sig_a, const void *a, uint64_t seq_b,
+                    const uint8_t *sig_b, const void *b, size_t sig_len, wire_encode_fn encode)
+{
+	uint8_t ea[WIRE_OBJECT_MAX], eb[WIRE_OBJECT_MAX];
+	size_t la = 0, lb = 0;
+	int c;
+
+	if (seq_a != seq_b)
+		return seq_a > seq_b ? 1 : -1;
+	c = memcmp(sig_a, sig_b, sig_len);
+	if (c)
+		return c > 0 ? 1 : -1;
+	if (encode(a, ea, sizeof(ea), &la) < 0)
+		la = 0;
+	if (encode(b, eb, sizeof(eb), &lb) < 0)
+		lb = 0;
+	if (la != lb)
+		return la > lb ? 1 : -1;
+	c = memcmp(ea, eb, la);
+	return c > 0 ? 1 : c < 0 ? -1 : 0;
+}

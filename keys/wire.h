@@ -20,6 +20,8 @@
 #define WIRE_HOST_MAX 253            /* a host name or an address literal */
 /* One prefix: family (4 or 6) | length (u8) | address (4 or 16 bytes). */
 #define WIRE_PREFIX_MAX 18
+/* Any signed object fits in one datagram. */
+#define WIRE_OBJECT_MAX 1200
 
 struct tlv_in {
 	struct rcur c;
@@ -69,5 +71,13 @@ bool wire_prefixes_valid(const struct mg_prefix *p, size_t n, bool host_bits_ok)
 /* Reads 1..max prefixes filling the whole value. 0 or -EINVAL. */
 int wire_get_prefixes(struct rcur *val, struct mg_prefix *out, uint8_t *n,
                       size_t max, bool host_bits_ok);
+
+/* The order every node agrees on between two signed objects of one kind:
+ * higher sequence first, then the signature bytes, then (objects no honest
+ * signer makes: same signature, other fields) the encodings, an object that
+ * cannot be encoded sorting lowest. Returns -1, 0 or 1. */
+typedef int (*wire_encode_fn)(const void *obj, uint8_t *buf, size_t cap, size_t *len);
+int wire_signed_cmp(uint64_t seq_a, const uint8_t *sig_a, const void *a, uint64_t seq_b,
+                    const uint8_t *sig_b, const void *b, size_t sig_len, wire_encode_fn encode);
 
 #endif
