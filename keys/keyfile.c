@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sodium.h>
 
 #include "keys/keyfile.h"
+#include "lib/atomicfile.h"
 #include "lib/base64.h"
 
 #define KIND_MAX 64
@@ -24,113 +24,21 @@ static bool kind_ok(const char *kind)
 	return n > 0 && n <= KIND_MAX && !strchr(kind, '\n');
 }
 
-/* The directory part of path into dir[PATH_MAX]; "." for a bare name. */
-static int dir_of(const char *path, char *dir)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (!slash) {
-		strcpy(dir, ".");
-		return 0;
-	}
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= PATH_MAX)
-		return -ENAMETOOLONG;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int keyfile_write(const char *path, const char *kind, const uint8_t *secret, size_t len,
                   unsigned flags)
 {
-	char text[FILE_MAX + 1], dir[PATH_MAX], tmp[PATH_MAX];
-	const char *base = strrchr(path, '/');
-	int fd = -1, r, n;
+	char text[FILE_MAX + 1];
 	size_t tlen;
+	int r;
 
 	if (!kind_ok(kind) || len == 0 || len > KEYFILE_SECRET_MAX)
 		return -EINVAL;
-	r = dir_of(path, dir);
-	if (r < 0)
-		return r;
-	base = base ? base + 1 : path;
-	if (!*base)
-		return -EINVAL;
-	n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-
 	tlen = (size_t)snprintf(text, sizeof(text), "%s\n", kind);
 	base64_encode(text + tlen, secret, len);
 	tlen += BASE64_LEN(len);
 	text[tlen++] = '\n';
-
-	fd = mkostemp(tmp, O_CLOEXEC);          /* created 0600 */
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (fchmod(fd, 0600) < 0 || (r = write_all(fd, text, tlen)) < 0 || fsync(fd) < 0) {
-		r = r < 0 ? r : -errno;
-		goto fail;
-	}
-	r = close(fd);
-	fd = -1;
-	if (r < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* link() refuses to replace, so an existing key is never lost by accident */
-	if (flags & KEYFILE_REPLACE) {
-		if (rename(tmp, path) < 0) {
-			r = -errno;
-			goto fail;
-		}
-	} else {
-		if (link(tmp, path) < 0) {
-			r = -errno;
-			goto fail;
-		}
-		unlink(tmp);
-	}
-	r = sync_dir(dir);
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
+	r = atomicfile_write(path, text, tlen, 0600,
+	                     (flags & KEYFILE_REPLACE) ? ATOMICFILE_REPLACE : 0);
 	sodium_memzero(text, sizeof(text));
 	return r;
 }
