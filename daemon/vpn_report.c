@@ -131,6 +131,7 @@ void vpn_report(const struct vpn *v, struct report *r)
 	report_uint(r, "udp_sent_datagrams", s->udp_sent_datagrams);
 	report_uint(r, "udp_sent_bytes", s->udp_sent_bytes);
 	report_uint(r, "udp_send_errors", s->udp_send_errors);
+	report_uint(r, "udp_read_foreign", s->udp_read_foreign);
 	report_uint(r, "tun_write_errors", s->tun_write_errors);
 	report_uint(r, "tun_bad_vnet", s->tun_bad_vnet);
 	report_obj_end(r);
@@ -142,6 +143,7 @@ void vpn_report(const struct vpn *v, struct report *r)
 	report_uint(r, "rx_decrypt_failed", ds->rx_decrypt_failed);
 	report_uint(r, "rx_replayed", ds->rx_replayed);
 	report_uint(r, "rx_source_not_allowed", ds->rx_source_not_allowed);
+	report_uint(r, "rx_control", ds->rx_control);
 	report_uint(r, "tx_no_route", ds->tx_no_route);
 	report_uint(r, "tx_no_endpoint", ds->tx_no_endpoint);
 	report_uint(r, "tx_staged_dropped", ds->tx_staged_dropped);

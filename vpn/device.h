@@ -77,6 +77,11 @@ struct wg_ops {
 	             const uint8_t *buf, size_t len);
 	/* One decrypted IP packet for the TUN. */
 	void (*deliver)(void *arg, struct wg_peer *peer, uint8_t *pkt, size_t len);
+	/* A decrypted payload that is not an IP packet (first nibble neither
+	 * 4 nor 6): a control message of the mesh, with WireGuard's zero
+	 * padding still after it. NULL: such payloads are dropped as
+	 * rx_bad_inner, as stock WireGuard does. */
+	void (*control)(void *arg, struct wg_peer *peer, const uint8_t *msg, size_t len);
 	/* Arm a peer's timer at absolute monotonic `when` ns, or disarm it (when 0).
 	 * Re-arming an armed timer moves it. */
 	void (*timer)(void *arg, struct wg_peer *peer, enum wg_timer t, uint64_t when);
@@ -104,6 +109,7 @@ struct wg_device_stats {
 	uint64_t rx_expired_key;
 	uint64_t rx_bad_inner;          /* not IPv4/IPv6, or length fields disagree */
 	uint64_t rx_source_not_allowed; /* inner source outside the peer's allowed IPs */
+	uint64_t rx_control;            /* control messages handed to ops->control */
 	uint64_t tx_bad_packet;         /* not IPv4/IPv6, or shorter than its header */
 	uint64_t tx_no_route;           /* no peer's allowed IPs hold the destination */
 	uint64_t tx_no_endpoint;

@@ -161,6 +161,13 @@ static bool op_under_load(void *arg)
 	return io_load_under(&io->load, io->now);
 }
 
+static void op_control(void *arg, struct wg_peer *peer, const uint8_t *msg, size_t len)
+{
+	struct vpn_io *io = arg;
+
+	io->hooks.control(io->hooks.arg, peer, msg, len);
+}
+
 /* ---- the API ---- */
 
 int vpn_io_new(struct loop *loop, const struct vpn_io_conf *c, struct vpn_io **out)
@@ -280,4 +287,19 @@ void vpn_io_peer_remove(struct vpn_io *io, struct wg_peer *p)
 			io->src_fix[k] = io->src_fix[--io->nsrc_fix];
 	free_peer_state(p, NULL);
 	wg_peer_remove(p);
+}
+
+void vpn_io_set_hooks(struct vpn_io *io, const struct vpn_io_hooks *h)
+{
+	if (h)
+		io->hooks = *h;
+	else
+		memset(&io->hooks, 0, sizeof(io->hooks));
+	io->ops.control = io->hooks.control ? op_control : NULL;
+}
+
+void vpn_io_send_raw(struct vpn_io *io, const struct wg_endpoint *ep, const uint8_t *buf,
+                     size_t len)
+{
+	io_udp_send(io, NULL, ep, buf, len);
 }

@@ -51,6 +51,7 @@ struct vpn_io {
 	struct loop *loop;
 	struct wg_device *dev;
 	struct wg_ops ops;
+	struct vpn_io_hooks hooks;
 	struct vpn_io_stats stats;
 	uint64_t now;                  /* the current event's time */
 	bool in_event;                 /* sends are flushed when it ends */

@@ -181,6 +181,14 @@ static void data_received(struct wg_peer *p, struct wg_keypair *kp,
 	}
 	wg_timers_data_received(p, now);
 
+	/* Not an IP packet: a control message between meshgated nodes, which
+	 * carries its own length (the padding is still on). */
+	if (d->ops->control && (plain[0] >> 4) != 4 && (plain[0] >> 4) != 6) {
+		d->stats.rx_control++;
+		p->rx_bytes += WG_DATA_HEADER_LEN + WG_ENCRYPTED_LEN(len);
+		d->ops->control(d->arg, p, plain, len);
+		return;
+	}
 	/* The header must be whole and its length must fit what arrived;
 	 * what follows that length is padding. */
 	if (wg_inner_parse(&in, plain, len) ||

@@ -253,6 +253,11 @@ static void rx_message(struct vpn_io *io, const struct mmsghdr *m, uint8_t *buf)
 	if (from.addr.sa.sa_family != AF_INET && from.addr.sa.sa_family != AF_INET6)
 		return;
 	for (off = 0; io_rx_next(total, gso_size, off, &len); off += len) {
+		if (buf[off] >= VPN_IO_FOREIGN_FIRST && io->hooks.foreign) {
+			io->stats.udp_read_foreign++;
+			io->hooks.foreign(io->hooks.arg, &from, buf + off, len);
+			continue;
+		}
 		/* handshake initiations and responses, the expensive ones */
 		if (buf[off] == 1 || buf[off] == 2)
 			io_load_note_handshake(&io->load, io->now);

@@ -152,9 +152,32 @@ static void node_timer(void *arg, struct wg_peer *peer, enum wg_timer t, uint64_
 		loop_timer_disarm(pt->t[t]);
 }
 
+static void node_control(void *arg, struct wg_peer *peer, const uint8_t *msg, size_t len)
+{
+	struct fnet_node *nd = arg;
+
+	if (len > FNET_MAX_DGRAM)
+		abort();
+	nd->controls++;
+	nd->last_control_peer = peer;
+	nd->last_control_len = len;
+	memcpy(nd->last_control, msg, len);
+}
+
 static const struct wg_ops node_ops = {
 	.send = node_send,
 	.deliver = node_deliver,
+	.timer = node_timer,
+	.wall_clock = node_wall,
+	.rng = node_rng,
+	.under_load = node_under_load,
+};
+
+/* The same, taking the mesh's control messages as a meshgated node does. */
+static const struct wg_ops node_ops_control = {
+	.send = node_send,
+	.deliver = node_deliver,
+	.control = node_control,
 	.timer = node_timer,
 	.wall_clock = node_wall,
 	.rng = node_rng,
@@ -185,7 +208,7 @@ static void set_ep(struct wg_endpoint *ep, const char *ip, uint16_t port)
 	}
 }
 
-int fnet_new(struct fnet **out, unsigned int nodes)
+static int fnet_create(struct fnet **out, unsigned int nodes, const struct wg_ops *ops)
 {
 	struct fnet *net;
 	char ip[32];
@@ -215,7 +238,7 @@ int fnet_new(struct fnet **out, unsigned int nodes)
 		noise_public_key(nd->pub, nd->priv);
 		snprintf(ip, sizeof(ip), "127.0.0.%u", i + 1);
 		set_ep(&nd->addr, ip, (uint16_t)(51820 + i));
-		ret = wg_device_new(&node_ops, nd, &nd->dev);
+		ret = wg_device_new(ops, nd, &nd->dev);
 		if (!ret)
 			ret = wg_device_set_private_key(nd->dev, nd->priv, loop_now(net->loop));
 		if (ret) {
@@ -226,6 +249,16 @@ int fnet_new(struct fnet **out, unsigned int nodes)
 	}
 	*out = net;
 	return 0;
+}
+
+int fnet_new(struct fnet **out, unsigned int nodes)
+{
+	return fnet_create(out, nodes, &node_ops);
+}
+
+int fnet_new_control(struct fnet **out, unsigned int nodes)
+{
+	return fnet_create(out, nodes, &node_ops_control);
 }
 
 void fnet_free(struct fnet *net)

@@ -49,12 +49,19 @@ struct fnet_node {
 	/* the last FNET_HIST packets: packet i is hist[i % FNET_HIST] */
 	size_t hist_len[FNET_HIST];
 	uint8_t hist[FNET_HIST][FNET_MAX_DGRAM];
+	/* control messages (fnet_new_control only) */
+	unsigned int controls;
+	struct wg_peer *last_control_peer;
+	size_t last_control_len;
+	uint8_t last_control[FNET_MAX_DGRAM];
 };
 
 /* Drops a datagram in flight when it returns true. */
 typedef bool (*fnet_filter_fn)(void *ctx, const struct fnet_dgram *d);
 
 int fnet_new(struct fnet **out, unsigned int nodes);
+/* The same with nodes that take the mesh's control messages (ops->control). */
+int fnet_new_control(struct fnet **out, unsigned int nodes);
 void fnet_free(struct fnet *net);
 struct fnet_node *fnet_node(struct fnet *net, int id);
 struct loop *fnet_loop(struct fnet *net);

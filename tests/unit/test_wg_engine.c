@@ -256,6 +256,57 @@ static void test_padding(void **state)
 	assert_clean(net, 1);
 }
 
+/* A payload that is not an IP packet goes to ops->control, padding and
+ * all, whatever the allowed IPs; a node without the callback drops it as
+ * stock WireGuard does. IP packets still go to the TUN. */
+static void send_control(struct fnet *net, int a, int b, const uint8_t *msg, size_t len)
+{
+	uint8_t buf[WG_TX_HEADROOM + 64 + WG_TX_TAILROOM];
+
+	memcpy(buf + WG_TX_HEADROOM, msg, len);
+	wg_peer_tx(peer(net, a, b), buf, len, fnet_now(net));
+	fnet_pump(net);
+}
+
+static void test_control_messages(void **state)
+{
+	static const uint8_t msg[] = { 0x11, 0x01, 0x00, 0x03, 'a', 'b', 'c' };
+	struct fnet *net;
+	struct fnet_node *n0, *n1;
+
+	assert_int_equal(fnet_new_control(&net, 3), 0);
+	*state = net;
+	n0 = fnet_node(net, 0);
+	n1 = fnet_node(net, 1);
+	fnet_pair(net, 0, 1);
+	send_control(net, 0, 1, msg, sizeof(msg));
+	assert_int_equal(n1->controls, 1);
+	assert_int_equal(n1->delivered, 0);
+	assert_ptr_equal(n1->last_control_peer, peer(net, 1, 0));
+	assert_int_equal(n1->last_control_len, 16);       /* padded to 16 */
+	assert_memory_equal(n1->last_control, msg, sizeof(msg));
+	for (size_t i = sizeof(msg); i < 16; i++)
+		assert_int_equal(n1->last_control[i], 0);
+	assert_int_equal(stats(net, 1)->rx_control, 1);
+	assert_int_equal(stats(net, 1)->rx_bad_inner, 0);
+
+	/* IP packets are not taken for control messages */
+	send_exact(net, 1, 0, "10.0.0.2", "10.0.0.1", 10, 0x77);
+	assert_int_equal(n0->controls, 0);
+}
+
+static void test_control_dropped_without_callback(void **state)
+{
+	static const uint8_t msg[] = { 0x11, 0x01, 0x00, 0x00 };
+	struct fnet *net = net3(state);
+
+	fnet_pair(net, 0, 1);
+	send_control(net, 0, 1, msg, sizeof(msg));
+	assert_int_equal(fnet_node(net, 1)->delivered, 0);
+	assert_int_equal(stats(net, 1)->rx_bad_inner, 1);
+	assert_int_equal(stats(net, 1)->rx_control, 0);
+}
+
 static void collect_prefix(const struct mg_prefix *pfx, void *ctx)
 {
 	char *out = ctx, buf[MG_PREFIX_STRLEN];
@@ -520,6 +571,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_data_both_ways, teardown),
 		cmocka_unit_test_teardown(test_ipv6_inner, teardown),
 		cmocka_unit_test_teardown(test_padding, teardown),
+		cmocka_unit_test_teardown(test_control_messages, teardown),
+		cmocka_unit_test_teardown(test_control_dropped_without_callback, teardown),
 		cmocka_unit_test_teardown(test_allowed_ips_routing, teardown),
 		cmocka_unit_test_teardown(test_source_check, teardown),
 		cmocka_unit_test_teardown(test_replay_dropped, teardown),
