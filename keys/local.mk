@@ -10,13 +10,18 @@ keys_libkeys_a_SOURCES = \
 	keys/revocation.c keys/revocation.h \
 	keys/announce.c keys/announce.h \
 	keys/token.c keys/token.h \
-	keys/keyfile.c keys/keyfile.h
+	keys/keyfile.c keys/keyfile.h \
+	keys/state.c keys/state.h
 
 KEYS_LIBS = keys/libkeys.a lib/libmglib.a $(SODIUM_LIBS)
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_record tests/unit/test_token tests/unit/test_keyfile
-TESTS += tests/unit/test_record tests/unit/test_token tests/unit/test_keyfile
+check_PROGRAMS += tests/unit/test_record tests/unit/test_token tests/unit/test_keyfile \
+	tests/unit/test_state
+TESTS += tests/unit/test_record tests/unit/test_token tests/unit/test_keyfile tests/unit/test_state
+
+tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_state_LDADD = $(KEYS_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_record_LDADD = $(KEYS_LIBS) $(CMOCKA_LIBS)
