@@ -32,6 +32,12 @@ static const struct cfg_key node_keys[] = {
 };
 
 static const struct cfg_key mesh_keys[] = {
+	{ "network", CFG_NAME, F(struct mesh_conf, network), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "the mesh network's name (meshgate init or join set it; this node's keys and "
+	  "record are then read from [node] state-dir)" },
+	{ "public-address", CFG_ADDR_LIST, F(struct mesh_conf, public_address), 0, 0, NULL, NULL,
+	  0, "an address other nodes reach this one at, like 198.51.100.7 (announced with "
+	  "listen-port)" },
 	{ "private-key-file", CFG_PATH, F(struct mesh_conf, private_key_file), 0, 0,
 	  LOCALSTATEDIR "/lib/meshgate/private.key", NULL, 0,
 	  "the absolute path of a file holding this node's private key (meshgate genkey)" },

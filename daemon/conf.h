@@ -27,6 +27,8 @@ struct node_conf {
 #define CONF_MAX_PEERS 128
 
 struct mesh_conf {
+	char network[64];                /* membership on: the network's name ("" off) */
+	struct cfg_addr_list public_address;  /* announced with listen-port */
 	char private_key_file[CONF_PATH_MAX];
 	char interface[IFNAMSIZ];
 	uint32_t mtu;

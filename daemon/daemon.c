@@ -15,6 +15,7 @@
 #include "core/nlmon.h"
 #include "core/sdnotify.h"
 #include "daemon/daemon.h"
+#include "daemon/member.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
 
@@ -94,20 +95,32 @@ static int uapi_get(void *ctx, struct uapi_buf *b)
 	return vpn_uapi_get(d->vpn, b);
 }
 
+/* The routes the peers in force need, after wg(8) or the mesh changed them. */
+static void sync_routes(struct daemon *d, const char *who)
+{
+	int r;
+
+	vpn_routes_live(d->vpn, &d->conf, &d->routes);
+	r = iface_apply(&d->iface, d->nl, &d->conf.mesh, &d->routes);
+	if (r < 0)
+		log_err("%s: cannot move the routes of %s: %s", who, d->iface.tun.name,
+		        strerror(-r));
+}
+
+static void member_routes_changed(void *arg)
+{
+	sync_routes(arg, "mesh");
+}
+
 static int uapi_set(void *ctx, const struct uapi_set *set)
 {
 	struct daemon *d = ctx;
 	bool routes = false;
-	int r, rr;
+	int r;
 
 	r = vpn_uapi_set(d->vpn, set, &routes);
-	if (routes) {
-		vpn_routes_live(d->vpn, &d->conf, &d->routes);
-		rr = iface_apply(&d->iface, d->nl, &d->conf.mesh, &d->routes);
-		if (rr < 0)
-			log_err("uapi: cannot move the routes of %s: %s", d->iface.tun.name,
-			        strerror(-rr));
-	}
+	if (routes)
+		sync_routes(d, "uapi");
 	return r;
 }
 
@@ -181,7 +194,12 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 		log_err("cannot monitor rtnetlink: %s", strerror(-r));
 		return r;
 	}
-	/* The keys first: without them there is nothing to set up. */
+	/* The keys first: without them there is nothing to set up. A member
+	 * takes its mesh addresses from its record. */
+	r = member_new(&d->conf, &d->member);
+	if (r < 0)
+		return r;
+	conf = &d->conf;
 	r = vpn_new(conf, &d->vpn);
 	if (r < 0)
 		return r;
@@ -211,6 +229,13 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 	r = daemon_register_status(d);
 	if (r < 0)
 		return r;
+	if (d->member) {
+		r = member_start(d->member, d->loop, d->vpn, d->ctl, conf, member_routes_changed, d);
+		if (r < 0) {
+			log_err("cannot start mesh membership: %s", strerror(-r));
+			return r;
+		}
+	}
 	log_notice("meshgated %s started as node %s (config %s)", PACKAGE_VERSION,
 	           conf->node.name, conf_path);
 	return 0;
@@ -229,6 +254,9 @@ void daemon_stop(struct daemon *d)
 	d->ctl = NULL;
 	uapi_server_free(d->uapi);
 	d->uapi = NULL;
+	/* Saves what it knows; its peers go with the data plane. */
+	member_free(d->member);
+	d->member = NULL;
 	/* Before the TUN closes: the data plane watches its descriptor. */
 	vpn_free(d->vpn);
 	d->vpn = NULL;
@@ -256,6 +284,10 @@ static int check_restart_only(const struct mg_conf *old, const struct mg_conf *n
 		snprintf(why, len, "[node] pid-file changed: restart meshgated to move it");
 	else if (strcmp(old->mesh.interface, new->mesh.interface) != 0)
 		snprintf(why, len, "[mesh] interface changed: restart meshgated to rename it");
+	else if (strcmp(old->mesh.network, new->mesh.network) != 0 ||
+	         strcmp(old->node.state_dir, new->node.state_dir) != 0)
+		snprintf(why, len, "[mesh] network or [node] state-dir changed: restart "
+		         "meshgated to change networks");
 	else
 		return 0;
 	return -EINVAL;
@@ -281,6 +313,8 @@ int daemon_reload(struct daemon *d)
 		r = -EINVAL;
 		goto out;
 	}
+	if (d->member)
+		member_fill_conf(d->member, &next);
 	r = check_restart_only(&d->conf, &next, why, sizeof(why));
 	if (r < 0) {
 		snprintf(d->last_reload, sizeof(d->last_reload), "error: %s", why);
@@ -295,6 +329,8 @@ int daemon_reload(struct daemon *d)
 		goto out;
 	}
 	vpn_routes(&next, &routes, true);
+	if (d->member)          /* members' routes too, said when they came */
+		vpn_routes_live(d->vpn, &next, &routes);
 	r = iface_apply(&d->iface, d->nl, &next.mesh, &routes);
 	if (r < 0) {
 		snprintf(d->last_reload, sizeof(d->last_reload),
@@ -305,6 +341,8 @@ int daemon_reload(struct daemon *d)
 	if (!d->log_level_forced)
 		log_set_level(lvl);
 	d->conf = next;
+	if (d->member)
+		member_reload(d->member, &d->conf);
 	snprintf(d->last_reload, sizeof(d->last_reload), "ok");
 	log_notice("reloaded %s", d->conf_path);
 out:

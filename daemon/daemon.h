@@ -16,6 +16,7 @@ struct nlmon;
 struct control;
 struct uapi_server;
 struct vpn;
+struct member;
 
 struct daemon {
 	struct loop *loop;
@@ -27,6 +28,7 @@ struct daemon {
 	struct iface_routes routes;          /* [mesh] route + the peers' (daemon/vpn.h) */
 	struct vpn *vpn;                     /* the WireGuard data plane */
 	struct uapi_server *uapi;            /* wg(8)'s socket for it */
+	struct member *member;               /* mesh membership (daemon/member.h), or NULL */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];
 	uint64_t started_ns;

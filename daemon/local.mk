@@ -5,6 +5,8 @@ daemon_libdaemon_a_SOURCES = \
 	daemon/conf.c daemon/conf.h \
 	daemon/daemon.c daemon/daemon.h \
 	daemon/iface.c daemon/iface.h \
+	daemon/member.c daemon/member.h daemon/member_impl.h \
+	daemon/member_addrs.c daemon/member_ctl.c daemon/member_join.c daemon/member_peers.c \
 	daemon/reresolve.c daemon/reresolve.h \
 	daemon/status.c \
 	daemon/uapi_server.c daemon/uapi_server.h \
@@ -16,7 +18,8 @@ daemon_libdaemon_a_CPPFLAGS = $(AM_CPPFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 
 # libcore uses the loop (control socket, monitor) and the loop uses libcore
 # (log, timer heap): libcore is named on both sides of libloop.
-MG_DAEMON_LIBS = daemon/libdaemon.a vpn/libvpnio.a vpn/libvpn.a \
+MG_DAEMON_LIBS = daemon/libdaemon.a vpn/mesh/libjoin.a vpn/mesh/libmesh.a keys/libinvites.a \
+	keys/libkeys.a vpn/libvpnio.a vpn/libvpn.a \
 	core/libcore.a core/libloop.a core/libcore.a lib/libmglib.a \
 	$(INIH_LIBS) $(NL_LIBS) $(MNL_LIBS) $(SODIUM_LIBS) $(CARES_LIBS)
 

@@ -9,6 +9,7 @@
 #include "core/loop.h"
 #include "core/nlmon.h"
 #include "daemon/daemon.h"
+#include "daemon/member.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
 
@@ -52,6 +53,10 @@ static void report_subsystems(struct report *r, const struct daemon *d)
 	report_obj_begin(r, "subsystems");
 	report_strf(r, "mesh", "interface %s, %s", d->iface.present && d->iface.up ? "up" : "down",
 	            line);
+	if (d->member) {
+		member_status_line(d->member, line, sizeof(line));
+		report_str(r, "membership", line);
+	}
 	for (int k = 0; k < n; k++)
 		report_str(r, unserved[k], "configured, but not served by this version");
 	report_obj_end(r);
@@ -77,6 +82,8 @@ static int status(struct report *r, int argc, char **argv, const char **err, voi
 	report_interface(r, &d->iface);
 	report_subsystems(r, d);
 	vpn_report(d->vpn, r);
+	if (d->member)
+		member_report(d->member, r);
 	report_obj_begin(r, "control");
 	report_uint(r, "requests", cs->requests);
 	report_uint(r, "refused", cs->refused);

@@ -303,7 +303,7 @@ static int apply(struct vpn *v, const struct mg_conf *c, const struct vpn_keys *
 
 	for (uint32_t i = v->n; i-- > 0;) {
 		vp = v->peers[i];
-		if (!conf_has_peer(c, vp->conf.public_key.bytes)) {
+		if (!vp->member && !conf_has_peer(c, vp->conf.public_key.bytes)) {
 			log_info("peer %s removed", vpn_peer_label(vp, label, sizeof(label)));
 			vpn_peer_free(v, vp);
 		}
@@ -319,6 +319,11 @@ static int apply(struct vpn *v, const struct mg_conf *c, const struct vpn_keys *
 		bool fresh = false;
 
 		vp = vpn_peer_find(v, pc->public_key.bytes);
+		if (vp && vp->member) {
+			/* a [peer] for a member: the configuration is explicit, it wins */
+			vp->member = false;
+			fresh = true;
+		}
 		if (!vp) {
 			r = vpn_peer_new(v, pc->public_key.bytes, &vp);
 			if (r < 0) {
@@ -347,6 +352,65 @@ static int apply(struct vpn *v, const struct mg_conf *c, const struct vpn_keys *
 	v->ips_changed = false;
 	vpn_endpoint_sync(v);
 	return 0;
+}
+
+/* ---- mesh members ---- */
+
+int vpn_member_set(struct vpn *v, const char *name, const uint8_t key[WG_KEY_LEN],
+                   const struct mg_prefix *allowed, size_t n, uint16_t keepalive)
+{
+	uint64_t now = loop_now(v->loop);
+	struct vpeer *vp = vpn_peer_find(v, key);
+	bool fresh = false;
+	int r;
+
+	if (vp && !vp->member)
+		return -EEXIST;         /* a [peer] says how to reach it */
+	if (!vp) {
+		r = vpn_peer_new(v, key, &vp);
+		if (r < 0)
+			return r;
+		vp->member = true;
+		fresh = true;
+	}
+	snprintf(vp->conf.name, sizeof(vp->conf.name), "%s", name);
+	wg_peer_clear_allowed(vp->p);
+	vp->conf.allowed_ips.n = 0;
+	for (size_t i = 0; i < n; i++) {
+		char buf[MG_PREFIX_STRLEN];
+
+		r = wg_peer_allow(vp->p, &allowed[i]);
+		if (r < 0)
+			log_err("member %s: cannot route %s to it: %s", name,
+			        mg_prefix_fmt(&allowed[i], buf, sizeof(buf)), strerror(-r));
+		else if (vp->conf.allowed_ips.n < CFG_LIST_MAX)
+			vp->conf.allowed_ips.v[vp->conf.allowed_ips.n++] = allowed[i];
+	}
+	if (fresh || vp->conf.persistent_keepalive != keepalive) {
+		vp->conf.persistent_keepalive = keepalive;
+		wg_peer_set_keepalive(vp->p, keepalive, now);
+	}
+	return fresh ? 1 : 0;
+}
+
+void vpn_member_remove(struct vpn *v, const uint8_t key[WG_KEY_LEN])
+{
+	struct vpeer *vp = vpn_peer_find(v, key);
+
+	if (vp && vp->member)
+		vpn_peer_free(v, vp);
+}
+
+struct wg_peer *vpn_member_peer(const struct vpn *v, const uint8_t key[WG_KEY_LEN])
+{
+	struct vpeer *vp = vpn_peer_find(v, key);
+
+	return vp ? vp->p : NULL;
+}
+
+struct vpn_io *vpn_get_io(const struct vpn *v)
+{
+	return v->io;
 }
 
 /* ---- life cycle ---- */

@@ -20,6 +20,9 @@ struct tun;
 struct uapi_buf;
 struct uapi_set;
 struct vpn;
+struct vpn_io;
+struct wg_peer;
+struct mg_prefix;
 
 /* Reads the private key and preshared key files; nothing is opened yet, so
  * a missing key stops the start before the interface exists. 0 or -errno
@@ -31,6 +34,20 @@ int vpn_start(struct vpn *v, struct loop *loop, const struct tun *tun, const str
 /* Re-reads the key files and applies next: port, key, MTU, peers added,
  * removed or changed. On an error (a key file, the port) nothing changes. */
 int vpn_reload(struct vpn *v, const struct mg_conf *next);
+/* Peers that mesh membership manages (daemon/member.c), which a reload
+ * leaves alone: adds or updates the member with key, named name, routing
+ * allowed to it. 1 added, 0 updated, -EEXIST when a [peer] has that key
+ * (the configuration wins), or -errno. */
+int vpn_member_set(struct vpn *v, const char *name, const uint8_t key[32],
+                   const struct mg_prefix *allowed, size_t n, uint16_t keepalive);
+void vpn_member_remove(struct vpn *v, const uint8_t key[32]);
+/* The engine's peer for a key, member or [peer]; NULL: none. */
+struct wg_peer *vpn_member_peer(const struct vpn *v, const uint8_t key[32]);
+struct vpn_io *vpn_get_io(const struct vpn *v);
+
+/* The public half of a private key; -EINVAL for one with none. */
+int vpn_public_key(uint8_t pub[32], const uint8_t priv[32]);
+
 /* Closes the sockets and wipes every key. NULL is fine. */
 void vpn_free(struct vpn *v);
 

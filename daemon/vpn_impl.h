@@ -30,6 +30,7 @@ struct vpeer {
 	struct vpn *v;
 	struct peer_conf conf;
 	struct wg_peer *p;
+	bool member;                    /* a mesh member's: no [peer] of its own */
 	/* conf.endpoint as a host name (vpn_endpoint.c) */
 	bool named;
 	char host[256];
@@ -60,8 +61,6 @@ struct vpeer *vpn_peer_find(const struct vpn *v, const uint8_t key[WG_KEY_LEN]);
 /* Adds a peer to the engine and the list (conf: zero but the key). */
 int vpn_peer_new(struct vpn *v, const uint8_t key[WG_KEY_LEN], struct vpeer **out);
 void vpn_peer_free(struct vpn *v, struct vpeer *vp);   /* from the list and the engine */
-/* The public half of a private key; -EINVAL for one with none. */
-int vpn_public_key(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN]);
 void vpn_endpoint_to_sockaddr(const struct wg_endpoint *ep, union uapi_sockaddr *sa);
 void vpn_sockaddr_to_endpoint(const union uapi_sockaddr *sa, struct wg_endpoint *ep);
 

@@ -2,9 +2,10 @@
 # Installs what the tests need, builds, and runs every suite:
 #   1. the plain build's `make check` (unit, golden-config, network-namespace tests)
 #   2. the same under ASan + UBSan (--enable-sanitizers)
-#   3. each fuzz target for FUZZ_SECONDS (default 30; the config parser and the
-#      WireGuard receive path 60) with clang's libFuzzer
-#   4. `make distcheck` (skip with DISTCHECK=no)
+#   3. each fuzz target for FUZZ_SECONDS (default 30; the config parser, the
+#      WireGuard receive path and the DNS query path 60) with clang's libFuzzer
+#   4. `make distcheck` (skip with DISTCHECK=no), whose own `make check` leaves
+#      out the network-namespace tests that 1 and 2 ran
 # and ends with one line: "N passed, N failed, N skipped". Run as root: the
 # network-namespace tests need it (under CI=true they fail rather than skip).
 set -u
@@ -12,6 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 fuzz_seconds=${FUZZ_SECONDS:-30}
 export FUZZ_SECONDS_config=${FUZZ_SECONDS_config:-60}
 export FUZZ_SECONDS_wg_rx=${FUZZ_SECONDS_wg_rx:-60}
+export FUZZ_SECONDS_dns_query=${FUZZ_SECONDS_dns_query:-60}
 passed=0 failed=0 skipped=0
 
 "$top/scripts/deps.sh" test || exit 1
@@ -72,7 +74,8 @@ fi
 
 if [ "${DISTCHECK:-yes}" != no ]; then
 	echo "== make distcheck"
-	if (cd "$top/build/plain" && make -j"$(nproc)" distcheck >distcheck.out 2>&1); then
+	if (cd "$top/build/plain" && MG_NETNS_IN_DISTCHECK=1 make -j"$(nproc)" distcheck \
+	    >distcheck.out 2>&1); then
 		grep -A3 '^=====' "$top/build/plain/distcheck.out" | grep -E 'archives ready|\.tar' || true
 		passed=$((passed + 1))
 	else

@@ -9,6 +9,8 @@
 
 #include "core/control.h"
 #include "tools/ctl_client.h"
+#include "tools/init.h"
+#include "tools/join.h"
 #include "tools/keys.h"
 
 #define DEFAULT_SOCKET RUNSTATEDIR "/meshgate/control.sock"
@@ -28,11 +30,21 @@ struct subcommand {
 static int ask_daemon(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
 static int show_help(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
 static int key_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
+static int init_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
+static int join_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv);
 
 /* Commands meshgated answers, and local ones: one line each. */
 static const struct subcommand subcommands[] = {
 	{ "status", "show this node, its interface, reload state and subsystems", ask_daemon },
 	{ "peers", "list the WireGuard peers: endpoint, handshake, transfer, as wg show", ask_daemon },
+	{ "nodes", "list the mesh's members: site, addresses, subnets, record age", ask_daemon },
+	{ "invite", "NAME [--site S] [--expires 1h]: print a one-time join token (key holders)",
+	  ask_daemon },
+	{ "revoke", "NAME: cut a member off the mesh for good", ask_daemon },
+	{ "renew", "[NAME]: sign records again for another year (key holders)", ask_daemon },
+	{ "init", "NETWORK --mesh-range R: create a mesh network with this node in it",
+	  init_command },
+	{ "join", "TOKEN: become a member of the network that invited this node", join_command },
 	{ "genkey", "print a new private key (base64, as wg genkey)", key_command },
 	{ "pubkey", "read a private key on stdin, print its public key", key_command },
 	{ "genpsk", "print a new pre-shared key", key_command },
@@ -72,6 +84,20 @@ static int key_command(const struct subcommand *cmd, const struct opts *o, int a
 	if (strcmp(cmd->name, "genpsk") == 0)
 		return keys_genpsk(stdout);
 	return keys_pubkey(stdin, stdout);
+}
+
+static int init_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv)
+{
+	(void)cmd;
+	(void)o;
+	return init_run(argc, argv);
+}
+
+static int join_command(const struct subcommand *cmd, const struct opts *o, int argc, char **argv)
+{
+	(void)cmd;
+	(void)o;
+	return join_run(argc, argv);
 }
 
 static void connect_error(const char *path, int err)

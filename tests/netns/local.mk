@@ -3,6 +3,7 @@
 netns_tests = \
 	tests/netns/test_netns_lib.sh \
 	tests/netns/test_daemon_basic.sh \
-	tests/netns/test_wg_interop.sh
+	tests/netns/test_wg_interop.sh \
+	tests/netns/test_mesh_join.sh
 TESTS += $(netns_tests)
 EXTRA_DIST += tests/netns/lib.sh $(netns_tests)
