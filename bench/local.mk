@@ -5,3 +5,4 @@ bench_aead_bench_SOURCES = bench/aead_bench.c
 bench_aead_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS)
 bench_aead_bench_LDADD = $(SODIUM_LIBS) $(CRYPTO_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_DIST += bench/mesh_join.sh

@@ -406,5 +406,6 @@ void member_report(const struct member *m, struct report *r)
 	report_uint(r, "rejected_malformed", ss->verdicts[MESH_MALFORMED]);
 	report_uint(r, "joins_accepted", m->joins_accepted);
 	report_uint(r, "joins_refused", m->joins_refused);
+	report_uint(r, "joins_rate_limited", m->joins_limited);
 	report_obj_end(r);
 }

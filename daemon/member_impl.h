@@ -27,7 +27,7 @@
 #define MEMBER_ANNOUNCE_CHECK_S 30      /* local addresses looked at again */
 #define MEMBER_ANNOUNCE_EVERY_S 3600    /* announced again even if unchanged */
 #define MEMBER_KEEPALIVE_S 25           /* from clients, which are behind NAT */
-#define MEMBER_JOIN_BURST 20            /* join requests answered per window */
+#define MEMBER_JOIN_BURST 64            /* join requests answered per window */
 #define MEMBER_JOIN_WINDOW_NS (10ULL * 1000000000ULL)
 #define MEMBER_CANDIDATES (1 + ANNOUNCE_ENDPOINTS_MAX)
 
@@ -76,7 +76,7 @@ struct member {
 	/* invitations answered */
 	uint64_t join_window;
 	unsigned join_count;
-	uint64_t joins_accepted, joins_refused;
+	uint64_t joins_accepted, joins_refused, joins_limited;
 	uint8_t issued[RECORD_WIRE_MAX];   /* the record a join just issued */
 	size_t issued_len;
 	struct log_ratelimit rl;

@@ -150,6 +150,7 @@ void member_on_foreign(void *arg, const struct wg_endpoint *from, const uint8_t 
 		.own_record_len = m->id.rec_len,
 		.own_announce = self ? self->announce : NULL,
 		.own_announce_len = self && self->announce ? self->announce_len : 0,
+		.network_name = m->network,
 	};
 	uint8_t out[JOIN_MSG_MAX];
 	const char *reason = "";
@@ -165,8 +166,14 @@ void member_on_foreign(void *arg, const struct wg_endpoint *from, const uint8_t 
 			           "key answer invitations", from_str(from, who, sizeof(who)));
 		return;
 	}
-	if (!join_allowed(m))
+	if (!join_allowed(m)) {
+		m->joins_limited++;
+		if (log_ratelimit_ok(&m->rl, loop_now(m->loop)))
+			log_notice("mesh: join requests arrive faster than %u per %llu s: dropping "
+			           "some (the joiners send again)", MEMBER_JOIN_BURST,
+			           MEMBER_JOIN_WINDOW_NS / 1000000000ULL);
 		return;
+	}
 	m->issued_len = 0;
 	r = join_inviter_answer(&iv, buf, len, member_unix_now(), out, sizeof(out), &out_len,
 	                        &reason);

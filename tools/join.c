@@ -16,7 +16,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: meshgate join TOKEN [options]\n"
-	           "  --network NAME    what to call the network here (default mesh)\n"
+	           "  --network NAME    what to call the network here (default: the inviter's name\n"
+	           "                    for it)\n"
 	           "  --timeout SECS    how long to wait for the inviter (default 30)\n"
 	           "%s", setup_options_help);
 }
@@ -25,7 +26,7 @@ int join_run(int argc, char **argv)
 {
 	static struct join_result res;          /* large, and holds secrets */
 	struct setup_opts so;
-	const char *token = NULL, *network = "mesh";
+	const char *token = NULL, *network = NULL;
 	unsigned timeout = 30;
 	char err[JOIN_CLIENT_ERR_MAX];
 	int r, ret = 1;
@@ -74,6 +75,8 @@ int join_run(int argc, char **argv)
 		fprintf(stderr, "meshgate: %s\n", err);
 		goto out;
 	}
+	if (!network)
+		network = res.network_name[0] ? res.network_name : "mesh";
 	if (setup_write_config(&so, network, &res.record) < 0)
 		goto out;
 	printf("joined through %s as %s", res.endpoint, res.record.name);

@@ -43,7 +43,7 @@ declare -A pid=() mesh_ip=()
 # all namespaces.
 ifn_of() { echo "m$1$$"; }
 
-tap_plan 32
+tap_plan 33
 
 # ---------------------------------------------------------------- topology
 
@@ -210,6 +210,8 @@ join roam "$tok" && start roam
 tap_check "the laptop joins from behind NAT" test -s "$(dir_of roam)/state/record"
 
 tap_check "every node learns all 7 members" wait_for 60 knows_all 7 || dump_logs
+tap_check "a joined node calls the network what the inviter does" \
+	grep -qx 'network = lab' "$(dir_of roam)/meshgate.conf"
 
 # ---------------------------------------------------------------- reachability
 

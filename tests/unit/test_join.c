@@ -479,10 +479,16 @@ static void test_reply_largest(void **state)
 	rep.record_len = RECORD_WIRE_MAX;
 	rep.inviter_record_len = RECORD_WIRE_MAX;
 	rep.announce_len = ANNOUNCE_WIRE_MAX;
+	memset(rep.network_name, 'n', WIRE_LABEL_MAX);
 	assert_int_equal(join_reply_build(&k, &rep, msg, sizeof(msg), &len), 0);
 	/* an ok reply has no message: the longest is short of JOIN_TEXT_MAX + 3 */
 	assert_int_equal(len, JOIN_MSG_MAX - (JOIN_TEXT_MAX + WIRE_TLV_HDR));
 	assert_int_equal(join_reply_open(&k, msg, len, &back), 0);
+	assert_string_equal(back.network_name, rep.network_name);
+	/* a name that is no label is refused */
+	rep.network_name[0] = '-';
+	assert_int_equal(join_reply_build(&k, &rep, msg, sizeof(msg), &len), -EINVAL);
+	rep.network_name[0] = 'n';
 	assert_int_equal(join_peek(msg, JOIN_MSG_MAX, &type, id), 0);
 	assert_int_equal(join_peek(msg, JOIN_MSG_MAX + 1, &type, id), -EINVAL);
 	assert_int_equal(join_peek(msg, JOIN_REPLY_MIN - 1, &type, id), -EINVAL);

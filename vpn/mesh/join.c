@@ -13,6 +13,7 @@ enum {
 	REPLY_T_RECORD = 4,
 	REPLY_T_INVITER = 5,
 	REPLY_T_ANNOUNCE = 6,
+	REPLY_T_NETWORK_NAME = 7,
 };
 
 #define KDF_CTX "mgjoin01"
@@ -30,8 +31,9 @@ _Static_assert(JOIN_REQUEST_LEN == JOIN_HDR_LEN + JOIN_REQUEST_PLAIN_LEN + JOIN_
                "request length");
 _Static_assert(JOIN_UNKNOWN_LEN == 1 + JOIN_ID_LEN, "unknown length");
 _Static_assert(JOIN_REPLY_PLAIN_MIN == WIRE_TLV_HDR + 1, "shortest reply");
-_Static_assert(JOIN_REPLY_PLAIN_MAX == 6 * WIRE_TLV_HDR + 1 + JOIN_TEXT_MAX + NETKEY_PUB_LEN +
-               2 * RECORD_WIRE_MAX + ANNOUNCE_WIRE_MAX, "longest reply plaintext");
+_Static_assert(JOIN_REPLY_PLAIN_MAX == 7 * WIRE_TLV_HDR + 1 + JOIN_TEXT_MAX + NETKEY_PUB_LEN +
+               2 * RECORD_WIRE_MAX + ANNOUNCE_WIRE_MAX + WIRE_LABEL_MAX,
+               "longest reply plaintext");
 _Static_assert(JOIN_MSG_MAX == JOIN_HDR_LEN + JOIN_REPLY_PLAIN_MAX + JOIN_TAG_LEN,
                "longest message");
 _Static_assert(JOIN_MSG_MAX <= 65507, "a reply fits one UDP datagram");
@@ -175,6 +177,8 @@ static bool reply_valid(const struct join_reply *rep)
 {
 	if (rep->status != JOIN_OK)
 		return !rep->message[0] || text_valid(rep->message);
+	if (rep->network_name[0] && !wire_label_valid(rep->network_name))
+		return false;
 	return !rep->message[0] && blob_valid(rep->record_len, RECORD_WIRE_MAX) &&
 	       blob_valid(rep->inviter_record_len, RECORD_WIRE_MAX) &&
 	       rep->announce_len <= ANNOUNCE_WIRE_MAX;
@@ -196,6 +200,9 @@ int join_reply_encode(const struct join_reply *rep, uint8_t *buf, size_t cap, si
 		tlv_put(&w, REPLY_T_INVITER, rep->inviter_record, rep->inviter_record_len);
 		if (rep->announce_len)
 			tlv_put(&w, REPLY_T_ANNOUNCE, rep->announce, rep->announce_len);
+		if (rep->network_name[0])
+			tlv_put(&w, REPLY_T_NETWORK_NAME, rep->network_name,
+			        strlen(rep->network_name));
 	}
 	if (w.err)
 		return -ENOBUFS;
@@ -240,6 +247,8 @@ static int get_field(struct join_reply *rep, uint8_t type, struct rcur *v)
 		return get_blob(v, rep->inviter_record, &rep->inviter_record_len, RECORD_WIRE_MAX);
 	case REPLY_T_ANNOUNCE:
 		return get_blob(v, rep->announce, &rep->announce_len, ANNOUNCE_WIRE_MAX);
+	case REPLY_T_NETWORK_NAME:
+		return tlv_get_label(v, rep->network_name);
 	default:
 		return -EINVAL;
 	}
@@ -268,7 +277,7 @@ int join_reply_decode(const uint8_t *buf, size_t len, struct join_reply *rep)
 	if (n < 0 || !(seen & 1u << REPLY_T_STATUS))
 		return -EINVAL;
 	if (rep->status == JOIN_OK) {
-		want = OK_FIELDS | (seen & 1u << REPLY_T_ANNOUNCE);
+		want = OK_FIELDS | (seen & (1u << REPLY_T_ANNOUNCE | 1u << REPLY_T_NETWORK_NAME));
 	} else {
 		want = 1u << REPLY_T_STATUS | (seen & 1u << REPLY_T_MESSAGE);
 	}
@@ -396,6 +405,8 @@ static void accept_with(struct join_reply *rep, const struct join_inviter *iv,
 	if (iv->own_announce_len)
 		memcpy(rep->announce, iv->own_announce, iv->own_announce_len);
 	rep->announce_len = iv->own_announce_len;
+	if (iv->network_name)
+		snprintf(rep->network_name, sizeof(rep->network_name), "%s", iv->network_name);
 }
 
 /* Fills rep for an opened request of a known invitation. */

@@ -20,6 +20,7 @@
  *          4 record          ..1200   ok only: the joiner's signed record
  *          5 inviter record  ..1200   ok only
  *          6 inviter announce ..1200  ok only, optional: its endpoints
+ *          7 network name    1..63    ok only, optional: what the inviter calls the network
  *   0x83 JOIN_UNKNOWN  type | id, in the clear: the inviter has no such
  *        invitation (it has no key to seal with; unauthenticated).
  * The AEAD's associated data is every byte before the ciphertext, so the
@@ -52,9 +53,9 @@
 #define JOIN_UNKNOWN_LEN 17
 #define JOIN_TEXT_MAX 200
 #define JOIN_REPLY_PLAIN_MIN 4          /* a status alone */
-#define JOIN_REPLY_PLAIN_MAX 3851
+#define JOIN_REPLY_PLAIN_MAX 3917
 #define JOIN_REPLY_MIN (JOIN_HDR_LEN + JOIN_REPLY_PLAIN_MIN + JOIN_TAG_LEN)
-#define JOIN_MSG_MAX 3908               /* the longest reply; one UDP datagram */
+#define JOIN_MSG_MAX 3974               /* the longest reply; one UDP datagram */
 
 struct join_keys {
 	uint8_t id[JOIN_ID_LEN];
@@ -84,6 +85,7 @@ struct join_reply {
 	uint8_t inviter_record[RECORD_WIRE_MAX];
 	size_t announce_len;                     /* 0 for none */
 	uint8_t announce[ANNOUNCE_WIRE_MAX];
+	char network_name[WIRE_LABEL_MAX + 1];   /* "" for none */
 };
 
 void join_keys_from_secret(const uint8_t secret[TOKEN_SECRET_LEN], struct join_keys *k);
@@ -156,6 +158,7 @@ struct join_inviter {
 	size_t own_record_len;
 	const uint8_t *own_announce;
 	size_t own_announce_len;
+	const char *network_name;               /* NULL: none */
 };
 
 /* Answers a JOIN_REQUEST. 0 with out[*out_len] (a reply or JOIN_UNKNOWN)

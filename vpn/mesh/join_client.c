@@ -302,6 +302,7 @@ static int on_reply(struct run *run, const uint8_t *msg, size_t len,
 	res->inviter_record_len = rep->inviter_record_len;
 	memcpy(res->inviter_announce, rep->announce, rep->announce_len);
 	res->inviter_announce_len = rep->announce_len;
+	memcpy(res->network_name, rep->network_name, sizeof(res->network_name));
 out:
 	free(rep);
 	return r;

@@ -47,6 +47,7 @@ struct join_result {
 	uint8_t inviter_record[RECORD_WIRE_MAX];
 	size_t inviter_announce_len;             /* 0 for none */
 	uint8_t inviter_announce[ANNOUNCE_WIRE_MAX];
+	char network_name[WIRE_LABEL_MAX + 1];   /* what the inviter calls it; "" if unsaid */
 	char endpoint[WIRE_HOST_MAX + 8];        /* "host:port" (or "[v6]:port") that answered */
 	char error[JOIN_CLIENT_ERR_MAX];         /* on failure: what to tell the user */
 };
