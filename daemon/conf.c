@@ -1,12 +1,17 @@
 /* The schema tables: every key meshgated reads, its type, range and default. */
 #include "config.h"
 
+#include <dirent.h>
+#include <fnmatch.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "daemon/conf.h"
+#include "lib/atomicfile.h"
+#include "vrrp/track.h"
 
 #define F(type, member) offsetof(type, member), sizeof(((type *)0)->member)
 
@@ -95,18 +100,47 @@ static const struct cfg_key dhcp_keys[] = {
 	  "12h", NULL, 0, "a duration from 1m to 365d" },
 };
 
+static const char *const vrrp_csums[] = { "pseudo-header", "message-only", NULL };
+
 static const struct cfg_key vrrp_keys[] = {
+	{ "name", CFG_NAME, F(struct vrrp_conf, name), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "a name for this virtual router (default: INTERFACE-VRID)" },
 	{ "interface", CFG_IFNAME, F(struct vrrp_conf, interface), 0, 0, NULL, NULL,
-	  CFG_F_OPTIONAL, "an interface name" },
-	{ "vrid", CFG_UINT, F(struct vrrp_conf, vrid), 1, 255, "51", NULL, 0,
-	  "a virtual router id" },
+	  CFG_F_REQUIRED, "the LAN interface the virtual router lives on" },
+	{ "vrid", CFG_UINT, F(struct vrrp_conf, vrid), 1, 255, NULL, NULL, CFG_F_REQUIRED,
+	  "a virtual router id, the same on every router of the group" },
 	{ "priority", CFG_UINT, F(struct vrrp_conf, priority), 1, 255, "100", NULL, 0,
 	  "a priority (255: address owner)" },
 	{ "advert-interval", CFG_DURATION, F(struct vrrp_conf, advert_interval_ms), 10, 40950,
 	  "1s", NULL, 0, "a duration from 10ms to 40950ms, in steps of 10ms" },
 	{ "preempt", CFG_BOOL, F(struct vrrp_conf, preempt), 0, 0, "yes", NULL, 0, "yes or no" },
+	{ "preempt-delay", CFG_DURATION, F(struct vrrp_conf, preempt_delay_ms), 0, 3600000, "0",
+	  NULL, 0, "a duration from 0 to 1h, in steps of 10ms" },
 	{ "virtual-address", CFG_IFADDR_LIST, F(struct vrrp_conf, virtual_address), 0, 0, NULL,
-	  NULL, 0, "an address with prefix length, like 192.168.1.1/24" },
+	  NULL, CFG_F_REQUIRED, "an address with prefix length, like 192.168.1.1/24" },
+	{ "unicast-peer", CFG_ADDR_LIST, F(struct vrrp_conf, unicast_peer), 0, 0, NULL, NULL, 0,
+	  "the address of another router of the group (unicast instead of multicast)" },
+	{ "unicast-src", CFG_ADDR, F(struct vrrp_conf, unicast_src), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "this router's own address on the interface" },
+	{ "garp-repeat", CFG_UINT, F(struct vrrp_conf, garp_repeat), 0, 100, "5", NULL, 0,
+	  "how many gratuitous ARPs / neighbour advertisements to send on takeover" },
+	{ "garp-interval", CFG_DURATION, F(struct vrrp_conf, garp_interval_ms), 0, 10000, "0",
+	  NULL, 0, "a duration from 0 to 10s, in steps of 10ms, between them" },
+	{ "ipv4-checksum", CFG_ENUM, F(struct vrrp_conf, ipv4_checksum), 0, 0, "pseudo-header",
+	  vrrp_csums, 0, "how IPv4 advertisements are checksummed" },
+	{ "track-interface", CFG_STRING, F(struct vrrp_conf, track_interface), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "interfaces, like eth1 weight -50, wan0 (no weight: down stops "
+	  "the router)" },
+	{ "track-command", CFG_STRING, F(struct vrrp_conf, track_command), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "a command run without a shell, like /usr/local/bin/check-wan -q" },
+	{ "track-command-weight", CFG_STRING, F(struct vrrp_conf, track_command_weight), 0, 0,
+	  "0", NULL, 0, "a weight from -254 to 254 (0: failing stops the router)" },
+	{ "track-command-interval", CFG_DURATION, F(struct vrrp_conf, track_command_interval_ms),
+	  100, 3600000, "2s", NULL, 0, "a duration from 100ms to 1h" },
+	{ "track-health", CFG_STRING, F(struct vrrp_conf, track_health), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "meshgate health hooks, like mesh weight -20, dns weight -10" },
+	{ "notify-command", CFG_STRING, F(struct vrrp_conf, notify_command), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "a command run without a shell on every state change" },
 };
 
 #define SECTION(n, keys, member) \
@@ -120,7 +154,8 @@ static const struct cfg_section sections[] = {
 	SECTION("site", site_keys, site),
 	SECTION("dns", dns_keys, dns),
 	SECTION("dhcp", dhcp_keys, dhcp),
-	SECTION("vrrp", vrrp_keys, vrrp),
+	{ "vrrp", vrrp_keys, sizeof(vrrp_keys) / sizeof(vrrp_keys[0]), offsetof(struct mg_conf, vrrp),
+	  CONF_MAX_VRRP, sizeof(struct vrrp_conf), offsetof(struct mg_conf, nvrrp) },
 };
 
 const struct cfg_schema conf_schema = { sections, sizeof(sections) / sizeof(sections[0]) };
@@ -132,9 +167,225 @@ static void fail(cfg_error_fn err, void *arg, const char *file, const char *msg,
 		err(arg, file, 0, msg);
 }
 
-/* Rules that no single key can check. */
-static int check(struct mg_conf *c, const char *file, cfg_error_fn err, void *arg)
+/* ---- [vrrp]: rules across its keys and its instances. cfg keeps no line
+ * numbers once parsed, so an error finds the key's line again in the text
+ * (only then: errors are rare). */
+
+struct vrrp_where {
+	const char *file;          /* the main file, or conf.d's below */
+	const char *text;          /* set when parsing a string: no files */
+	char found[4096 + 256];
+};
+
+/* Scans text for key in the nth [vrrp] section (*nth counts down across
+ * files); sets *line to its line, or the header's if the key is absent. */
+static bool vrrp_scan(const char *text, uint32_t *nth, const char *key, unsigned *line)
 {
+	size_t klen = strlen(key);
+	unsigned no = 0;
+	bool inside = false;
+
+	for (const char *p = text; *p; ) {
+		const char *nl = strchr(p, '\n');
+
+		no++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[') {
+			if (inside)
+				return true;
+			if (strncmp(p, "[vrrp]", 6) == 0 && (*nth)-- == 0) {
+				inside = true;
+				*line = no;
+			}
+		} else if (inside && strncmp(p, key, klen) == 0 && strchr(" \t=", p[klen])) {
+			*line = no;
+			return true;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return inside;
+}
+
+static int conf_d_only(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && fnmatch("*.conf", d->d_name, 0) == 0;
+}
+
+static bool vrrp_scan_file(const char *path, uint32_t *nth, const char *key, unsigned *line)
+{
+	size_t cap = 1u << 20, len;
+	char *text = malloc(cap + 1);
+	bool found = false;
+
+	if (text && atomicfile_read(path, text, cap, &len) == 0) {
+		text[len] = '\0';
+		found = vrrp_scan(text, nth, key, line);
+	}
+	free(text);
+	return found;
+}
+
+/* The file and line where key of [vrrp] instance i was written. */
+static unsigned vrrp_line(struct vrrp_where *w, uint32_t i, const char *key, const char **file)
+{
+	struct dirent **names = NULL;
+	const char *slash = strrchr(w->file, '/');
+	char dir[4096];
+	unsigned line = 0;
+	int n;
+
+	*file = w->file;
+	if (w->text) {
+		vrrp_scan(w->text, &i, key, &line);
+		return line;
+	}
+	if (vrrp_scan_file(w->file, &i, key, &line))
+		return line;
+	snprintf(dir, sizeof(dir), "%.*s%sconf.d", slash ? (int)(slash - w->file) : 0, w->file,
+	         slash ? "/" : "");
+	n = scandir(dir, &names, conf_d_only, alphasort);
+	for (int k = 0; k < n; k++) {
+		if (!line) {
+			snprintf(w->found, sizeof(w->found), "%s/%s", dir, names[k]->d_name);
+			if (vrrp_scan_file(w->found, &i, key, &line))
+				*file = w->found;
+		}
+		free(names[k]);
+	}
+	free(names);
+	return line;
+}
+
+static void vrrp_fail(struct vrrp_where *w, uint32_t i, const char *key, cfg_error_fn err,
+                      void *arg, int *errors, const char *msg)
+{
+	const char *file;
+	unsigned line = vrrp_line(w, i, key, &file);
+
+	(*errors)++;
+	if (err)
+		err(arg, file, line, msg);
+}
+
+/* An absolute program path first, and quotes that close. */
+static int vrrp_check_command(const char *cmd, char *why, size_t len)
+{
+	char buf[CONF_VRRP_TEXT], *argv[64];
+
+	snprintf(buf, sizeof(buf), "%s", cmd);
+	if (vrrp_cmd_split(buf, argv, 64, why, len) < 0)
+		return -1;
+	if (argv[0][0] != '/') {
+		snprintf(why, len, "'%.64s' is not an absolute path: write the program's full path "
+		         "(no shell runs it; for one, write /bin/sh -c '...')", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static sa_family_t vrrp_family(const struct vrrp_conf *v)
+{
+	return v->virtual_address.n ? v->virtual_address.v[0].addr.family : AF_INET;
+}
+
+static int check_vrrp(const struct mg_conf *c, struct vrrp_where *w, cfg_error_fn err, void *arg)
+{
+	static const struct { const char *key; size_t off; } steps[] = {
+		{ "advert-interval", offsetof(struct vrrp_conf, advert_interval_ms) },
+		{ "preempt-delay", offsetof(struct vrrp_conf, preempt_delay_ms) },
+		{ "garp-interval", offsetof(struct vrrp_conf, garp_interval_ms) },
+	};
+	char msg[400], why[200];
+	int errors = 0;
+
+	for (uint32_t i = 0; i < c->nvrrp; i++) {
+		const struct vrrp_conf *v = &c->vrrp[i];
+		sa_family_t fam = vrrp_family(v);
+		struct vrrp_track t;
+		int weight;
+
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+			uint64_t ms = *(const uint64_t *)(const void *)((const char *)v + steps[k].off);
+
+			if (ms % 10) {
+				snprintf(msg, sizeof(msg), "[vrrp] %s = %llums: VRRP counts in "
+				         "centiseconds; use a multiple of 10ms", steps[k].key,
+				         (unsigned long long)ms);
+				vrrp_fail(w, i, steps[k].key, err, arg, &errors, msg);
+			}
+		}
+		for (uint32_t k = 1; k < v->virtual_address.n; k++) {
+			if (v->virtual_address.v[k].addr.family != fam) {
+				vrrp_fail(w, i, "virtual-address", err, arg, &errors,
+				          "[vrrp] virtual-address mixes IPv4 and IPv6: VRRP runs one "
+				          "family per router; put the other family in its own [vrrp]");
+				break;
+			}
+		}
+		if (v->unicast_src.family && v->unicast_src.family != fam)
+			vrrp_fail(w, i, "unicast-src", err, arg, &errors, "[vrrp] unicast-src is "
+			          "not of the virtual addresses' family: use this router's own "
+			          "address of that family");
+		for (uint32_t k = 0; k < v->unicast_peer.n; k++) {
+			if (v->unicast_peer.v[k].family != fam) {
+				vrrp_fail(w, i, "unicast-peer", err, arg, &errors, "[vrrp] "
+				          "unicast-peer is not of the virtual addresses' family: list "
+				          "the other routers' addresses of that family");
+				break;
+			}
+		}
+		vrrp_track_init(&t, (uint8_t)v->priority);
+		if (vrrp_track_parse(&t, VRRP_TRACK_IFACE, v->track_interface, why,
+		                     sizeof(why)) < 0) {
+			snprintf(msg, sizeof(msg), "[vrrp] track-interface: %s", why);
+			vrrp_fail(w, i, "track-interface", err, arg, &errors, msg);
+		}
+		if (vrrp_track_parse(&t, VRRP_TRACK_HEALTH, v->track_health, why, sizeof(why)) < 0) {
+			snprintf(msg, sizeof(msg), "[vrrp] track-health: %s", why);
+			vrrp_fail(w, i, "track-health", err, arg, &errors, msg);
+		}
+		if (vrrp_track_parse_weight(v->track_command_weight, &weight) < 0) {
+			snprintf(msg, sizeof(msg), "[vrrp] track-command-weight = %s: expected a "
+			         "whole number from -254 to 254 (0: failing stops the router)",
+			         v->track_command_weight);
+			vrrp_fail(w, i, "track-command-weight", err, arg, &errors, msg);
+		}
+		if (v->track_command[0] && vrrp_check_command(v->track_command, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg), "[vrrp] track-command: %s", why);
+			vrrp_fail(w, i, "track-command", err, arg, &errors, msg);
+		}
+		if (v->notify_command[0] && vrrp_check_command(v->notify_command, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg), "[vrrp] notify-command: %s", why);
+			vrrp_fail(w, i, "notify-command", err, arg, &errors, msg);
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			const struct vrrp_conf *o = &c->vrrp[j];
+
+			if (o->vrid == v->vrid && vrrp_family(o) == fam &&
+			    strcmp(o->interface, v->interface) == 0) {
+				snprintf(msg, sizeof(msg), "[vrrp] vrid %u on %s for %s is already "
+				         "used by [vrrp] %u: give each virtual router its own vrid",
+				         v->vrid, v->interface, fam == AF_INET ? "IPv4" : "IPv6", j + 1);
+				vrrp_fail(w, i, "vrid", err, arg, &errors, msg);
+			}
+			if (v->name[0] && strcmp(o->name, v->name) == 0) {
+				snprintf(msg, sizeof(msg), "[vrrp] name %s is already used by [vrrp] "
+				         "%u: names must differ", v->name, j + 1);
+				vrrp_fail(w, i, "name", err, arg, &errors, msg);
+			}
+		}
+	}
+	return errors;
+}
+
+/* Rules that no single key can check. */
+static int check(struct mg_conf *c, const char *file, const char *text, cfg_error_fn err,
+                 void *arg)
+{
+	struct vrrp_where *vw;
 	char msg[200];
 	int errors = 0;
 
@@ -149,11 +400,17 @@ static int check(struct mg_conf *c, const char *file, cfg_error_fn err, void *ar
 		}
 	}
 
-	if (c->vrrp.advert_interval_ms % 10)
-		fail(err, arg, file, "[vrrp] advert-interval: VRRP counts in centiseconds; use "
-		     "a multiple of 10ms", &errors);
 	if (c->dns.listen.n && c->dns.port == 0)
 		fail(err, arg, file, "[dns] port must be set when listen is", &errors);
+	vw = calloc(1, sizeof(*vw));
+	if (!vw) {
+		fail(err, arg, file, "out of memory", &errors);
+		return errors;
+	}
+	vw->file = file;
+	vw->text = text;
+	errors += check_vrrp(c, vw, err, arg);
+	free(vw);
 	return errors;
 }
 
@@ -180,7 +437,7 @@ int conf_load(struct mg_conf *c, const char *path, cfg_error_fn err, void *arg)
 	if (errors)
 		return errors;
 	default_name(c);
-	return check(c, path, err, arg);
+	return check(c, path, NULL, err, arg);
 }
 
 int conf_parse_string(struct mg_conf *c, const char *name, const char *text, cfg_error_fn err,
@@ -191,7 +448,7 @@ int conf_parse_string(struct mg_conf *c, const char *name, const char *text, cfg
 	errors += cfg_parse_string(&conf_schema, c, name, text, err, arg);
 	if (errors)
 		return errors;
-	return check(c, name, err, arg);
+	return check(c, name, text, err, arg);
 }
 
 int conf_unserved_sections(const struct mg_conf *c, const char **names, int max)
@@ -204,7 +461,5 @@ int conf_unserved_sections(const struct mg_conf *c, const char **names, int max)
 		names[n++] = "dns";
 	if (c->dhcp.interface[0] && n < max)
 		names[n++] = "dhcp";
-	if ((c->vrrp.interface[0] || c->vrrp.virtual_address.n) && n < max)
-		names[n++] = "vrrp";
 	return n;
 }

@@ -66,13 +66,34 @@ struct dhcp_conf {
 	uint64_t lease_time_ms;
 };
 
+/* One virtual router ([vrrp] repeats). The track-*, health and notify keys
+ * are written as text and checked by conf.c; daemon/vrrp.c parses them again
+ * with vrrp/track.h when it builds the router. */
+#define CONF_MAX_VRRP 16
+#define CONF_VRRP_TEXT 512
+
+enum conf_vrrp_csum { CONF_VRRP_CSUM_PSEUDO = 0, CONF_VRRP_CSUM_PLAIN };
+
 struct vrrp_conf {
+	char name[64];                   /* for logs, status and notify; default IFNAME-VRID */
 	char interface[IFNAMSIZ];
 	uint32_t vrid;
 	uint32_t priority;
 	uint64_t advert_interval_ms;
 	bool preempt;
+	uint64_t preempt_delay_ms;
 	struct cfg_prefix_list virtual_address;
+	struct cfg_addr_list unicast_peer;   /* none: multicast */
+	struct mg_addr unicast_src;          /* family 0: the interface's address */
+	uint32_t garp_repeat;
+	uint64_t garp_interval_ms;
+	int ipv4_checksum;                   /* enum conf_vrrp_csum */
+	char track_interface[CONF_VRRP_TEXT];    /* "eth1 weight -50, eth2" */
+	char track_command[CONF_VRRP_TEXT];      /* argv, no shell */
+	char track_command_weight[8];            /* "-30"; "0": failure is a fault */
+	uint64_t track_command_interval_ms;
+	char track_health[CONF_VRRP_TEXT];       /* "mesh weight -20, dns" */
+	char notify_command[CONF_VRRP_TEXT];     /* argv + INSTANCE NAME STATE PRIORITY */
 };
 
 struct mg_conf {
@@ -83,7 +104,8 @@ struct mg_conf {
 	struct site_conf site;
 	struct dns_conf dns;
 	struct dhcp_conf dhcp;
-	struct vrrp_conf vrrp;
+	uint32_t nvrrp;
+	struct vrrp_conf vrrp[CONF_MAX_VRRP];
 };
 
 extern const struct cfg_schema conf_schema;

@@ -18,6 +18,7 @@
 #include "daemon/member.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
+#include "daemon/vrrp.h"
 
 struct reload_errors {
 	char first[200];
@@ -57,6 +58,7 @@ static void on_netlink(const struct nlmon_event *ev, void *arg)
 	struct iface *i = &d->iface;
 	char buf[MG_PREFIX_STRLEN];
 
+	vrrp_service_netlink(d->vrrp, ev);
 	if (!i->present || ev->ifindex != i->ifindex)
 		return;
 	switch (ev->kind) {
@@ -219,6 +221,11 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 	if (r < 0)
 		log_warn("going on without the WireGuard UAPI socket: wg(8) will not see %s",
 		         d->iface.tun.name);
+	r = vrrp_service_new(d->loop, conf, &d->vrrp);
+	if (r < 0) {
+		log_err("cannot start VRRP: %s", strerror(-r));
+		return r;
+	}
 	r = control_new(d->loop, conf->node.control_socket, control_gid(conf->node.control_group),
 	                &d->ctl);
 	if (r < 0) {
@@ -249,6 +256,9 @@ int daemon_run(struct daemon *d)
 
 void daemon_stop(struct daemon *d)
 {
+	/* First: a master resigns (priority 0) before anything else stops. */
+	vrrp_service_free(d->vrrp);
+	d->vrrp = NULL;
 	if (d->ctl)
 		control_free(d->ctl);
 	d->ctl = NULL;
@@ -337,6 +347,8 @@ int daemon_reload(struct daemon *d)
 		         "error: applying [mesh] to %s: %s", d->iface.tun.name, strerror(-r));
 		goto out;
 	}
+	if (vrrp_service_reload(&d->vrrp, d->loop, &next) < 0)
+		log_err("reload: some [vrrp] routers could not start (see above)");
 	lvl = (enum log_level)next.node.log_level;
 	if (!d->log_level_forced)
 		log_set_level(lvl);

@@ -17,6 +17,7 @@ struct control;
 struct uapi_server;
 struct vpn;
 struct member;
+struct vrrp_service;
 
 struct daemon {
 	struct loop *loop;
@@ -29,6 +30,7 @@ struct daemon {
 	struct vpn *vpn;                     /* the WireGuard data plane */
 	struct uapi_server *uapi;            /* wg(8)'s socket for it */
 	struct member *member;               /* mesh membership (daemon/member.h), or NULL */
+	struct vrrp_service *vrrp;           /* [vrrp] virtual routers (daemon/vrrp.h) */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];
 	uint64_t started_ns;

@@ -13,13 +13,15 @@ daemon_libdaemon_a_SOURCES = \
 	daemon/vpn.c daemon/vpn.h daemon/vpn_impl.h \
 	daemon/vpn_endpoint.c \
 	daemon/vpn_report.c \
-	daemon/vpn_uapi.c
+	daemon/vpn_uapi.c \
+	daemon/vrrp.c daemon/vrrp.h daemon/vrrp_impl.h \
+	daemon/vrrp_report.c daemon/vrrp_spawn.c
 daemon_libdaemon_a_CPPFLAGS = $(AM_CPPFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 
 # libcore uses the loop (control socket, monitor) and the loop uses libcore
 # (log, timer heap): libcore is named on both sides of libloop.
 MG_DAEMON_LIBS = daemon/libdaemon.a vpn/mesh/libjoin.a vpn/mesh/libmesh.a keys/libinvites.a \
-	keys/libkeys.a vpn/libvpnio.a vpn/libvpn.a \
+	keys/libkeys.a vrrp/libvrrpio.a vrrp/libvrrp.a vpn/libvpnio.a vpn/libvpn.a \
 	core/libcore.a core/libloop.a core/libcore.a lib/libmglib.a \
 	$(INIH_LIBS) $(NL_LIBS) $(MNL_LIBS) $(SODIUM_LIBS) $(CARES_LIBS)
 

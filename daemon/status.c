@@ -12,6 +12,7 @@
 #include "daemon/member.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
+#include "daemon/vrrp.h"
 
 static void prefix_array(struct report *r, const char *key, const struct cfg_prefix_list *l)
 {
@@ -56,6 +57,10 @@ static void report_subsystems(struct report *r, const struct daemon *d)
 	if (d->member) {
 		member_status_line(d->member, line, sizeof(line));
 		report_str(r, "membership", line);
+	}
+	if (d->vrrp) {
+		vrrp_service_status_line(d->vrrp, line, sizeof(line));
+		report_str(r, "vrrp", line);
 	}
 	for (int k = 0; k < n; k++)
 		report_str(r, unserved[k], "configured, but not served by this version");
@@ -127,5 +132,7 @@ int daemon_register_status(struct daemon *d)
 {
 	int r = control_register(d->ctl, "status", status, d);
 
+	if (r == 0)
+		r = vrrp_service_register(&d->vrrp, d->ctl);
 	return r < 0 ? r : control_register(d->ctl, "peers", peers, d);
 }

@@ -6,7 +6,8 @@ set -eu
 build="build-essential autoconf automake pkg-config
 	libsodium-dev libc-ares-dev libldns-dev libmnl-dev libnl-3-dev libnl-route-3-dev libinih-dev libssl-dev
 	iproute2"
-test="$build libcmocka-dev clang-14 libclang-rt-14-dev nftables socat jq procps iputils-ping wireguard-go wireguard-tools iperf3"
+test="$build libcmocka-dev clang-14 libclang-rt-14-dev nftables socat jq procps iputils-ping wireguard-go wireguard-tools iperf3
+	keepalived"
 
 case "${1:-build}" in
 build) pkgs=$build ;;

@@ -37,6 +37,8 @@ static int join_command(const struct subcommand *cmd, const struct opts *o, int 
 static const struct subcommand subcommands[] = {
 	{ "status", "show this node, its interface, reload state and subsystems", ask_daemon },
 	{ "peers", "list the WireGuard peers: endpoint, handshake, transfer, as wg show", ask_daemon },
+	{ "vrrp", "show each virtual router: state, priority and why, master, transitions",
+	  ask_daemon },
 	{ "nodes", "list the mesh's members: site, addresses, subnets, record age", ask_daemon },
 	{ "invite", "NAME [--site S] [--expires 1h]: print a one-time join token (key holders)",
 	  ask_daemon },

@@ -7,3 +7,6 @@ EXTRA_DIST += tests/conf/test_golden.sh \
 	tests/conf/conf-d/conf.d/README \
 	tests/conf/typo/meshgate.conf tests/conf/typo/expected.err \
 	tests/conf/peer-errors/meshgate.conf tests/conf/peer-errors/expected.err
+EXTRA_DIST += tests/conf/vrrp-routers/meshgate.conf tests/conf/vrrp-routers/expected.out \
+	tests/conf/vrrp-errors/meshgate.conf tests/conf/vrrp-errors/expected.err \
+	tests/conf/vrrp-rules/meshgate.conf tests/conf/vrrp-rules/expected.err

@@ -4,6 +4,8 @@ netns_tests = \
 	tests/netns/test_netns_lib.sh \
 	tests/netns/test_daemon_basic.sh \
 	tests/netns/test_wg_interop.sh \
-	tests/netns/test_mesh_join.sh
+	tests/netns/test_mesh_join.sh \
+	tests/netns/test_vrrp_keepalived.sh
 TESTS += $(netns_tests)
 EXTRA_DIST += tests/netns/lib.sh $(netns_tests)
+EXTRA_DIST += tests/netns/vrrp_notify.sh

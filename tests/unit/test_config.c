@@ -60,8 +60,7 @@ static void defaults(void **state)
 	assert_int_equal(conf.mesh.address.n, 0);
 	assert_int_equal(conf.dns.port, 53);
 	assert_int_equal(conf.dhcp.lease_time_ms, 12 * 3600 * 1000ULL);
-	assert_int_equal(conf.vrrp.advert_interval_ms, 1000);
-	assert_true(conf.vrrp.preempt);
+	assert_int_equal(conf.nvrrp, 0);
 	assert_string_equal(conf.node.control_group, "meshgate");
 }
 
@@ -90,6 +89,9 @@ static void full_config(void **state)
 	                       "[dhcp]\n"
 	                       "lease-time = 90m\n"
 	                       "[vrrp]\n"
+	                       "interface = eth0\n"
+	                       "vrid = 7\n"
+	                       "virtual-address = 192.168.1.1/24\n"
 	                       "advert-interval = 100ms\n"
 	                       "preempt = no\n", &e), 0);
 	assert_string_equal(conf.node.name, "gw1");
@@ -104,8 +106,9 @@ static void full_config(void **state)
 	assert_string_equal(conf.site.domain, "flat1.int.example");
 	assert_int_equal(conf.dns.listen.n, 2);
 	assert_int_equal(conf.dhcp.lease_time_ms, 90 * 60 * 1000ULL);
-	assert_int_equal(conf.vrrp.advert_interval_ms, 100);
-	assert_false(conf.vrrp.preempt);
+	assert_int_equal(conf.nvrrp, 1);
+	assert_int_equal(conf.vrrp[0].advert_interval_ms, 100);
+	assert_false(conf.vrrp[0].preempt);
 }
 
 static void errors_name_line_key_and_fix(void **state)
@@ -129,11 +132,12 @@ static void errors_name_line_key_and_fix(void **state)
 	expect_error("[mesh]\nthis is not a key\n", "t.conf:2:", "syntax error");
 	expect_error("[mesh\n", "t.conf:1:", "syntax error");
 	expect_error("[node]\nlog-level = loud\n", "t.conf:2:", "one of: err, warn");
-	expect_error("[vrrp]\npreempt = maybe\n", "t.conf:2:", "yes or no");
-	expect_error("[vrrp]\nvrid = 256\n", "t.conf:2:", "from 1 to 255");
+	expect_error("[vrrp]\ninterface = eth0\nvrid = 1\nvirtual-address = 10.0.0.1/24\npreempt = maybe\n", "t.conf:5:", "yes or no");
+	expect_error("[vrrp]\ninterface = eth0\nvrid = 256\nvirtual-address = 10.0.0.1/24\n",
+	             "t.conf:3:", "from 1 to 255");
 	expect_error("[dhcp]\nlease-time = 10s\n", "t.conf:2:", "from 1m to 365d");
 	expect_error("[dhcp]\nlease-time = 5y\n", "t.conf:2:", "units");
-	expect_error("[vrrp]\nadvert-interval = 105ms\n", "centiseconds", NULL);
+	expect_error("[vrrp]\ninterface = eth0\nvrid = 1\nvirtual-address = 10.0.0.1/24\nadvert-interval = 105ms\n", "t.conf:5:", "centiseconds");
 	expect_error("[mesh]\ninterface = a/b\n", "t.conf:2:", "interface name");
 	expect_error("[mesh]\ninterface = abcdefghijklmnop\n", "t.conf:2:", "interface name");
 	expect_error("[node]\nname = GW1\n", "t.conf:2:", "lower-case");
@@ -260,7 +264,8 @@ static void print_round_trip(void **state)
 	                       &e), 1);   /* lease-time below 1m */
 	assert_int_equal(parse("[node]\nname = a\n[mesh]\naddress = 10.77.0.1/16, fd77::1/64\n"
 	                       "[dns]\nupstream = 9.9.9.9, 2620:fe::fe\n[dhcp]\nlease-time = 90s\n"
-	                       "[vrrp]\nvirtual-address = 192.168.1.1/24\n", &e), 0);
+	                       "[vrrp]\ninterface = eth0\nvrid = 1\nvirtual-address = 192.168.1.1/24\n",
+	                       &e), 0);
 	first = print_to_string(&conf);
 	assert_non_null(strstr(first, "lease-time = 90s\n"));
 	assert_non_null(strstr(first, "address = fd77::1/64\n"));
