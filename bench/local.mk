@@ -6,3 +6,4 @@ bench_aead_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS)
 bench_aead_bench_LDADD = $(SODIUM_LIBS) $(CRYPTO_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/mesh_join.sh
+EXTRA_DIST += bench/vrrp_outage.sh
