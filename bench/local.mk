@@ -7,3 +7,4 @@ bench_aead_bench_LDADD = $(SODIUM_LIBS) $(CRYPTO_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/mesh_join.sh
 EXTRA_DIST += bench/vrrp_outage.sh
+EXTRA_DIST += bench/dns_perf.sh

@@ -10,6 +10,8 @@
 
 #include "core/log.h"
 #include "daemon/conf.h"
+#include "daemon/dns.h"
+#include "daemon/dhcp.h"
 #include "lib/atomicfile.h"
 #include "vrrp/track.h"
 
@@ -85,19 +87,89 @@ static const struct cfg_key site_keys[] = {
 
 static const struct cfg_key dns_keys[] = {
 	{ "listen", CFG_ADDR_LIST, F(struct dns_conf, listen), 0, 0, NULL, NULL, 0,
-	  "an IPv4 or IPv6 address" },
+	  "an IPv4 or IPv6 address of this gateway's LAN, mesh or VIP, like 192.168.1.1 "
+	  "(none: no DNS)" },
 	{ "port", CFG_PORT, F(struct dns_conf, port), 0, 0, "53", NULL, 0, "a UDP/TCP port" },
 	{ "upstream", CFG_ADDR_LIST, F(struct dns_conf, upstream), 0, 0, NULL, NULL, 0,
-	  "an IPv4 or IPv6 address" },
+	  "an IPv4 or IPv6 address of a resolver (none: those of /etc/resolv.conf)" },
+	{ "upstream-timeout", CFG_DURATION, F(struct dns_conf, upstream_timeout_ms), 100, 30000,
+	  "1s", NULL, 0, "a duration from 100ms to 30s (the first try; the second waits twice "
+	  "as long)" },
 	{ "cache-size", CFG_UINT, F(struct dns_conf, cache_size), 0, 10000000, "10000", NULL, 0,
-	  "a number of cache entries" },
+	  "a number of cache entries (0: no cache)" },
+	{ "cache-bytes", CFG_UINT, F(struct dns_conf, cache_bytes), 65536, 1073741824, "4194304",
+	  NULL, 0, "the memory for cached answers, in bytes, from 65536 to 1073741824" },
+	{ "stale-window", CFG_DURATION, F(struct dns_conf, stale_window_ms), 0, 604800000, "1d",
+	  NULL, 0, "how long past expiry a cached answer may stand in for a failing upstream, "
+	  "from 0 (never) to 7d" },
+	{ "server", CFG_STRING, F(struct dns_conf, server), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "forwarding rules as dnsmasq writes them, like /flat2.example/10.2.0.53, "
+	  "/corp.example/10.9.0.1#5353" },
+	{ "rev-server", CFG_STRING, F(struct dns_conf, rev_server), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "reverse forwarding rules, like 10.2.0.0/24,10.2.0.53" },
+	{ "record", CFG_STRING, F(struct dns_conf, record), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "records of the site's zone, like printer A 192.168.1.5, www CNAME printer" },
+	{ "hosts-file", CFG_PATH, F(struct dns_conf, hosts_file), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "the absolute path of a file in /etc/hosts format" },
+	{ "mesh-domain", CFG_DOMAIN, F(struct dns_conf, mesh_domain), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "a DNS domain for the mesh's members, like mesh.example" },
+	{ "allow", CFG_NET_LIST, F(struct dns_conf, allow), 0, 0, NULL, NULL, 0,
+	  "a network whose hosts may ask, like 192.168.1.0/24 (none: [site] subnet, the mesh "
+	  "and loopback)" },
+	{ "rate-limit", CFG_UINT, F(struct dns_conf, rate_limit), 0, 1000000, "200", NULL, 0,
+	  "queries a second per client, bursts of twice that (0: no limit)" },
+	{ "edns-size", CFG_UINT, F(struct dns_conf, edns_size), 512, 4096, "1232", NULL, 0,
+	  "a UDP message size from 512 to 4096" },
+	{ "rebind-protection", CFG_BOOL, F(struct dns_conf, rebind_protection), 0, 0, "yes", NULL,
+	  0, "yes or no" },
+	{ "rebind-allow", CFG_STRING, F(struct dns_conf, rebind_allow), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "domains whose names may have private addresses, like "
+	  "corp.example, plex.direct" },
 };
 
 static const struct cfg_key dhcp_keys[] = {
 	{ "interface", CFG_IFNAME, F(struct dhcp_conf, interface), 0, 0, NULL, NULL,
 	  CFG_F_OPTIONAL, "an interface name" },
+	{ "subnet", CFG_NET_LIST, F(struct dhcp_conf, subnet), 0, 0, NULL, NULL, 0,
+	  "an IPv4 network, like 192.168.1.0/24" },
+	{ "range", CFG_STRING, F(struct dhcp_conf, range), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "address ranges, like 192.168.1.100-192.168.1.199, 192.168.1.220-192.168.1.229" },
 	{ "lease-time", CFG_DURATION, F(struct dhcp_conf, lease_time_ms), 60000, 31536000000ULL,
 	  "12h", NULL, 0, "a duration from 1m to 365d" },
+	{ "router", CFG_ADDR_LIST, F(struct dhcp_conf, router), 0, 0, NULL, NULL, 0,
+	  "an IPv4 address, like 192.168.1.254" },
+	{ "dns", CFG_ADDR_LIST, F(struct dhcp_conf, dns), 0, 0, NULL, NULL, 0,
+	  "an IPv4 address, like 192.168.1.1" },
+	{ "domain", CFG_DOMAIN, F(struct dhcp_conf, domain), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "a DNS domain" },
+	{ "search", CFG_STRING, F(struct dhcp_conf, search), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "DNS domains, like flat1.example, example" },
+	{ "ntp", CFG_ADDR_LIST, F(struct dhcp_conf, ntp), 0, 0, NULL, NULL, 0,
+	  "an IPv4 address" },
+	{ "mtu", CFG_UINT, F(struct dhcp_conf, mtu), 0, 65535, "0", NULL, 0,
+	  "an MTU from 68 to 65535 (0: not sent)" },
+	{ "route", CFG_STRING, F(struct dhcp_conf, route), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  "static routes, like 10.9.0.0/16 via 192.168.1.254, 10.8.0.0/16 (no via: this "
+	  "gateway)" },
+	{ "leases-file", CFG_PATH, F(struct dhcp_conf, leases_file), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "an absolute path (default: dhcp.leases in [node] state-dir)" },
+	{ "offer-hold", CFG_DURATION, F(struct dhcp_conf, offer_hold_ms), 1000, 3600000, "1m",
+	  NULL, 0, "a duration from 1s to 1h" },
+	{ "decline-hold", CFG_DURATION, F(struct dhcp_conf, decline_hold_ms), 1000,
+	  2592000000ULL, "1d", NULL, 0, "a duration from 1s to 30d" },
+	{ "server-id", CFG_ADDR, F(struct dhcp_conf, server_id), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "this server's IPv4 address" },
+};
+
+static const struct cfg_key dhcp_reservation_keys[] = {
+	{ "mac", CFG_STRING, F(struct dhcp_reservation_conf, mac), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "an Ethernet address, like 02:00:00:00:00:01" },
+	{ "client-id", CFG_STRING, F(struct dhcp_reservation_conf, client_id), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "a client identifier (option 61) in hex, like 01:02:00:00:00:00:01" },
+	{ "address", CFG_ADDR, F(struct dhcp_reservation_conf, address), 0, 0, NULL, NULL,
+	  CFG_F_REQUIRED, "the IPv4 address the client always gets" },
+	{ "name", CFG_NAME, F(struct dhcp_reservation_conf, name), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL, "the client's host name in DNS" },
 };
 
 static const char *const vrrp_csums[] = { "pseudo-header", "message-only", NULL };
@@ -154,6 +226,10 @@ static const struct cfg_section sections[] = {
 	SECTION("site", site_keys, site),
 	SECTION("dns", dns_keys, dns),
 	SECTION("dhcp", dhcp_keys, dhcp),
+	{ "dhcp-reservation", dhcp_reservation_keys,
+	  sizeof(dhcp_reservation_keys) / sizeof(dhcp_reservation_keys[0]),
+	  offsetof(struct mg_conf, dhcp_reservations), CONF_MAX_DHCP_RESERVATIONS,
+	  sizeof(struct dhcp_reservation_conf), offsetof(struct mg_conf, ndhcp_reservations) },
 	{ "vrrp", vrrp_keys, sizeof(vrrp_keys) / sizeof(vrrp_keys[0]), offsetof(struct mg_conf, vrrp),
 	  CONF_MAX_VRRP, sizeof(struct vrrp_conf), offsetof(struct mg_conf, nvrrp) },
 };
@@ -400,8 +476,7 @@ static int check(struct mg_conf *c, const char *file, const char *text, cfg_erro
 		}
 	}
 
-	if (c->dns.listen.n && c->dns.port == 0)
-		fail(err, arg, file, "[dns] port must be set when listen is", &errors);
+	errors += dns_conf_check(c, file, text, err, arg);
 	vw = calloc(1, sizeof(*vw));
 	if (!vw) {
 		fail(err, arg, file, "out of memory", &errors);
@@ -411,6 +486,7 @@ static int check(struct mg_conf *c, const char *file, const char *text, cfg_erro
 	vw->text = text;
 	errors += check_vrrp(c, vw, err, arg);
 	free(vw);
+	errors += dhcp_conf_check(c, file, text, err, arg);
 	return errors;
 }
 
@@ -449,17 +525,4 @@ int conf_parse_string(struct mg_conf *c, const char *name, const char *text, cfg
 	if (errors)
 		return errors;
 	return check(c, name, text, err, arg);
-}
-
-int conf_unserved_sections(const struct mg_conf *c, const char **names, int max)
-{
-	int n = 0;
-
-	if ((c->site.name[0] || c->site.domain[0] || c->site.subnet.n) && n < max)
-		names[n++] = "site";
-	if ((c->dns.listen.n || c->dns.upstream.n) && n < max)
-		names[n++] = "dns";
-	if (c->dhcp.interface[0] && n < max)
-		names[n++] = "dhcp";
-	return n;
 }

@@ -54,16 +54,59 @@ struct site_conf {
 	struct cfg_prefix_list subnet;
 };
 
+/* [dns]: server, rev-server, record and rebind-allow are comma-separated
+ * lists written as text and checked by daemon/dns.c. */
+#define CONF_DNS_TEXT 256
+
 struct dns_conf {
 	struct cfg_addr_list listen;
 	uint32_t port;
 	struct cfg_addr_list upstream;
+	uint64_t upstream_timeout_ms;
 	uint32_t cache_size;
+	uint32_t cache_bytes;
+	uint64_t stale_window_ms;
+	char server[CONF_DNS_TEXT];          /* "/flat2.example/10.2.0.53, 10.9.0.1#5353" */
+	char rev_server[CONF_DNS_TEXT];      /* "10.2.0.0/24,10.2.0.53" pairs */
+	char record[CONF_DNS_TEXT];          /* "printer A 192.168.1.5, www CNAME printer" */
+	char hosts_file[CONF_PATH_MAX];
+	char mesh_domain[254];
+	struct cfg_prefix_list allow;        /* none: the site, the mesh and loopback */
+	uint32_t rate_limit;                 /* queries a second per client, 0: off */
+	uint32_t edns_size;
+	bool rebind_protection;
+	char rebind_allow[CONF_DNS_TEXT];    /* domains */
 };
+
+/* [dhcp]: the range, route and search texts are checked by conf.c and
+ * parsed again by daemon/dhcp_conf.c when the server is built. */
+#define CONF_DHCP_TEXT 1024
+#define CONF_MAX_DHCP_RESERVATIONS 256
 
 struct dhcp_conf {
 	char interface[IFNAMSIZ];
+	struct cfg_prefix_list subnet;   /* IPv4 networks served: the LAN's, relays' */
+	char range[CONF_DHCP_TEXT];      /* "192.168.1.100-192.168.1.199, ..." */
 	uint64_t lease_time_ms;
+	struct cfg_addr_list router;     /* none: this gateway's address */
+	struct cfg_addr_list dns;        /* none: this gateway's address if [dns] listens */
+	char domain[254];                /* none: [site] domain */
+	char search[CONF_DHCP_TEXT];     /* "flat1.example, example" */
+	struct cfg_addr_list ntp;
+	uint32_t mtu;                    /* 0: not sent */
+	char route[CONF_DHCP_TEXT];      /* "10.9.0.0/16 via 192.168.1.254, 10.8.0.0/16" */
+	char leases_file[CONF_PATH_MAX]; /* none: state-dir/dhcp.leases */
+	uint64_t offer_hold_ms;
+	uint64_t decline_hold_ms;
+	struct mg_addr server_id;        /* family 0: the receiving interface's address */
+};
+
+/* [dhcp-reservation] (repeats): a fixed address, and name, for one client. */
+struct dhcp_reservation_conf {
+	char mac[18];                    /* "02:00:00:00:00:01" */
+	char client_id[192];             /* option 61 in hex: "01:02:00:00:00:00:01" */
+	struct mg_addr address;
+	char name[64];
 };
 
 /* One virtual router ([vrrp] repeats). The track-*, health and notify keys
@@ -104,6 +147,8 @@ struct mg_conf {
 	struct site_conf site;
 	struct dns_conf dns;
 	struct dhcp_conf dhcp;
+	uint32_t ndhcp_reservations;
+	struct dhcp_reservation_conf dhcp_reservations[CONF_MAX_DHCP_RESERVATIONS];
 	uint32_t nvrrp;
 	struct vrrp_conf vrrp[CONF_MAX_VRRP];
 };
@@ -118,8 +163,5 @@ int conf_load(struct mg_conf *c, const char *path, cfg_error_fn err, void *arg);
 int conf_parse_string(struct mg_conf *c, const char *name, const char *text, cfg_error_fn err,
                       void *arg);
 
-/* Sections that are configured but whose subsystem this build does not have
- * yet, as a list of names for a warning; returns how many. */
-int conf_unserved_sections(const struct mg_conf *c, const char **names, int max);
 
 #endif

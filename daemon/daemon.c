@@ -15,6 +15,8 @@
 #include "core/nlmon.h"
 #include "core/sdnotify.h"
 #include "daemon/daemon.h"
+#include "daemon/dhcp.h"
+#include "daemon/dns.h"
 #include "daemon/member.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
@@ -59,6 +61,7 @@ static void on_netlink(const struct nlmon_event *ev, void *arg)
 	char buf[MG_PREFIX_STRLEN];
 
 	vrrp_service_netlink(d->vrrp, ev);
+	dhcp_service_netlink(d->dhcp, ev);
 	if (!i->present || ev->ifindex != i->ifindex)
 		return;
 	switch (ev->kind) {
@@ -226,6 +229,22 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 		log_err("cannot start VRRP: %s", strerror(-r));
 		return r;
 	}
+	r = dhcp_service_new(d->loop, conf, &d->dhcp);
+	if (r < 0) {
+		log_err("cannot start DHCP: %s", strerror(-r));
+		return r;
+	}
+	r = dns_service_new(d->loop, conf, &d->dns);
+	if (r < 0)
+		return r;
+	{	/* Leases with a host name get one in the site's zone. */
+		struct dhcp_service_names names = {
+			dns_service_lease_name, dns_service_lease_name_gone, d->dns,
+		};
+
+		dhcp_service_set_names(d->dhcp, &names);
+	}
+	vrrp_service_health(d->vrrp, "dns", dns_service_serving(d->dns));
 	r = control_new(d->loop, conf->node.control_socket, control_gid(conf->node.control_group),
 	                &d->ctl);
 	if (r < 0) {
@@ -259,6 +278,10 @@ void daemon_stop(struct daemon *d)
 	/* First: a master resigns (priority 0) before anything else stops. */
 	vrrp_service_free(d->vrrp);
 	d->vrrp = NULL;
+	dhcp_service_free(d->dhcp);
+	d->dhcp = NULL;
+	dns_service_free(d->dns);
+	d->dns = NULL;
 	if (d->ctl)
 		control_free(d->ctl);
 	d->ctl = NULL;
@@ -349,6 +372,11 @@ int daemon_reload(struct daemon *d)
 	}
 	if (vrrp_service_reload(&d->vrrp, d->loop, &next) < 0)
 		log_err("reload: some [vrrp] routers could not start (see above)");
+	if (dhcp_service_reload(d->dhcp, &next) < 0)
+		log_err("reload: [dhcp] not applied, the server in force goes on (see above)");
+	if (dns_service_reload(d->dns, &next) < 0)
+		log_err("reload: [dns] not fully applied (see above)");
+	vrrp_service_health(d->vrrp, "dns", dns_service_serving(d->dns));
 	lvl = (enum log_level)next.node.log_level;
 	if (!d->log_level_forced)
 		log_set_level(lvl);

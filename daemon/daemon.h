@@ -18,6 +18,8 @@ struct uapi_server;
 struct vpn;
 struct member;
 struct vrrp_service;
+struct dhcp_service;
+struct dns_service;
 
 struct daemon {
 	struct loop *loop;
@@ -31,6 +33,8 @@ struct daemon {
 	struct uapi_server *uapi;            /* wg(8)'s socket for it */
 	struct member *member;               /* mesh membership (daemon/member.h), or NULL */
 	struct vrrp_service *vrrp;           /* [vrrp] virtual routers (daemon/vrrp.h) */
+	struct dhcp_service *dhcp;           /* [dhcp] site DHCP (daemon/dhcp.h) */
+	struct dns_service *dns;             /* [dns] site DNS (daemon/dns.h) */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];
 	uint64_t started_ns;

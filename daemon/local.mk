@@ -4,6 +4,9 @@ noinst_LIBRARIES += daemon/libdaemon.a
 daemon_libdaemon_a_SOURCES = \
 	daemon/conf.c daemon/conf.h \
 	daemon/daemon.c daemon/daemon.h \
+	daemon/dns.c daemon/dns.h daemon/dns_impl.h daemon/dns_zones.c daemon/dns_report.c \
+	daemon/dhcp.c daemon/dhcp.h daemon/dhcp_impl.h daemon/dhcp_conf.c daemon/dhcp_check.c \
+	daemon/dhcp_report.c \
 	daemon/iface.c daemon/iface.h \
 	daemon/member.c daemon/member.h daemon/member_impl.h \
 	daemon/member_addrs.c daemon/member_ctl.c daemon/member_join.c daemon/member_peers.c \
@@ -21,9 +24,11 @@ daemon_libdaemon_a_CPPFLAGS = $(AM_CPPFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 # libcore uses the loop (control socket, monitor) and the loop uses libcore
 # (log, timer heap): libcore is named on both sides of libloop.
 MG_DAEMON_LIBS = daemon/libdaemon.a vpn/mesh/libjoin.a vpn/mesh/libmesh.a keys/libinvites.a \
-	keys/libkeys.a vrrp/libvrrpio.a vrrp/libvrrp.a vpn/libvpnio.a vpn/libvpn.a \
+	keys/libkeys.a vrrp/libvrrpio.a vrrp/libvrrp.a dhcp/libdhcpio.a dhcp/libdhcp.a \
+	dns/libdnsio.a dns/libdns.a vpn/libvpnio.a vpn/libvpn.a \
 	core/libcore.a core/libloop.a core/libcore.a lib/libmglib.a \
-	$(INIH_LIBS) $(NL_LIBS) $(MNL_LIBS) $(SODIUM_LIBS) $(CARES_LIBS)
+	$(INIH_LIBS) $(NL_LIBS) $(MNL_LIBS) $(SODIUM_LIBS) $(CARES_LIBS) \
+	$(LDNS_LIBS)
 
 sbin_PROGRAMS += daemon/meshgated
 daemon_meshgated_SOURCES = daemon/main.c

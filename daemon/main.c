@@ -84,19 +84,13 @@ static void print_error(void *arg, const char *file, unsigned line, const char *
 
 static int check_config(const struct options *o, struct mg_conf *conf)
 {
-	const char *unserved[8];
 	int errors = conf_load(conf, o->config, print_error, NULL);
-	int n;
 
 	if (errors) {
 		fprintf(stderr, "meshgated: %s: %d error%s\n", o->config, errors,
 		        errors == 1 ? "" : "s");
 		return 1;
 	}
-	n = conf_unserved_sections(conf, unserved, 8);
-	for (int i = 0; i < n; i++)
-		fprintf(stderr, "%s: warning: [%s] is valid but this version of meshgated does "
-		        "not serve it yet\n", o->config, unserved[i]);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include "core/loop.h"
 #include "core/nlmon.h"
 #include "daemon/daemon.h"
+#include "daemon/dhcp.h"
+#include "daemon/dns.h"
 #include "daemon/member.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
@@ -42,12 +44,9 @@ static void report_interface(struct report *r, const struct iface *i)
 	report_obj_end(r);
 }
 
-/* Each subsystem says whether it runs; the ones this version lacks say so
- * instead of pretending. */
+/* Each subsystem says how it runs. */
 static void report_subsystems(struct report *r, const struct daemon *d)
 {
-	const char *unserved[8];
-	int n = conf_unserved_sections(&d->conf, unserved, 8);
 	char line[160];
 
 	vpn_status_line(d->vpn, line, sizeof(line));
@@ -62,8 +61,14 @@ static void report_subsystems(struct report *r, const struct daemon *d)
 		vrrp_service_status_line(d->vrrp, line, sizeof(line));
 		report_str(r, "vrrp", line);
 	}
-	for (int k = 0; k < n; k++)
-		report_str(r, unserved[k], "configured, but not served by this version");
+	if (d->conf.dhcp.interface[0]) {
+		dhcp_service_status_line(d->dhcp, line, sizeof(line));
+		report_str(r, "dhcp", line);
+	}
+	if (d->conf.dns.listen.n) {
+		dns_service_status_line(d->dns, line, sizeof(line));
+		report_str(r, "dns", line);
+	}
 	report_obj_end(r);
 }
 
@@ -89,6 +94,7 @@ static int status(struct report *r, int argc, char **argv, const char **err, voi
 	vpn_report(d->vpn, r);
 	if (d->member)
 		member_report(d->member, r);
+	dhcp_service_report(d->dhcp, r);
 	report_obj_begin(r, "control");
 	report_uint(r, "requests", cs->requests);
 	report_uint(r, "refused", cs->refused);
@@ -134,5 +140,9 @@ int daemon_register_status(struct daemon *d)
 
 	if (r == 0)
 		r = vrrp_service_register(&d->vrrp, d->ctl);
+	if (r == 0)
+		r = dhcp_service_register(&d->dhcp, d->ctl);
+	if (r == 0)
+		r = dns_service_register(&d->dns, d->ctl);
 	return r < 0 ? r : control_register(d->ctl, "peers", peers, d);
 }

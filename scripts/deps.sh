@@ -7,7 +7,9 @@ build="build-essential autoconf automake pkg-config
 	libsodium-dev libc-ares-dev libldns-dev libmnl-dev libnl-3-dev libnl-route-3-dev libinih-dev libssl-dev
 	iproute2"
 test="$build libcmocka-dev clang-14 libclang-rt-14-dev nftables socat jq procps iputils-ping wireguard-go wireguard-tools iperf3
-	keepalived"
+	keepalived
+	isc-dhcp-client udhcpc dhcpcd-base kea-dhcp4-server kea-admin dnsmasq-base
+	dnsutils knot-dnsutils unbound dnsperf"
 
 case "${1:-build}" in
 build) pkgs=$build ;;

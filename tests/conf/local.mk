@@ -10,3 +10,7 @@ EXTRA_DIST += tests/conf/test_golden.sh \
 EXTRA_DIST += tests/conf/vrrp-routers/meshgate.conf tests/conf/vrrp-routers/expected.out \
 	tests/conf/vrrp-errors/meshgate.conf tests/conf/vrrp-errors/expected.err \
 	tests/conf/vrrp-rules/meshgate.conf tests/conf/vrrp-rules/expected.err
+EXTRA_DIST += tests/conf/dhcp-site/meshgate.conf tests/conf/dhcp-site/expected.out \
+	tests/conf/dhcp-errors/meshgate.conf tests/conf/dhcp-errors/expected.err \
+	tests/conf/dns-site/meshgate.conf tests/conf/dns-site/expected.out \
+	tests/conf/dns-errors/meshgate.conf tests/conf/dns-errors/expected.err
