@@ -24,6 +24,10 @@ struct cfg_addr_list {
 	struct mg_addr v[CFG_LIST_MAX];
 };
 
+/* The same entries in the same order: what a reload compares. */
+bool cfg_prefix_list_eq(const struct cfg_prefix_list *a, const struct cfg_prefix_list *b);
+bool cfg_addr_list_eq(const struct cfg_addr_list *a, const struct cfg_addr_list *b);
+
 enum cfg_type {
 	CFG_STRING,        /* char[size]; printable, no surrounding spaces */
 	CFG_PATH,          /* char[size]; absolute path */

@@ -408,3 +408,23 @@ void cfg_format_value(const struct cfg_key *k, const void *field, char *buf, siz
 	}
 	}
 }
+
+bool cfg_prefix_list_eq(const struct cfg_prefix_list *a, const struct cfg_prefix_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (!mg_prefix_eq(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}
+
+bool cfg_addr_list_eq(const struct cfg_addr_list *a, const struct cfg_addr_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (!mg_addr_eq(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}

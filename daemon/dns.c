@@ -65,21 +65,11 @@ static int make_cache(struct dns_service *s, const struct dns_conf *dc, struct d
 	return *out ? 0 : -ENOMEM;
 }
 
-static bool addrs_same(const struct cfg_addr_list *a, const struct cfg_addr_list *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (uint32_t i = 0; i < a->n; i++)
-		if (!mg_addr_eq(&a->v[i], &b->v[i]))
-			return false;
-	return true;
-}
-
 static bool upstream_same(const struct dns_conf *a, const struct dns_conf *b)
 {
-	return addrs_same(&a->upstream, &b->upstream) &&
+	return cfg_addr_list_eq(&a->upstream, &b->upstream) &&
 	       a->upstream_timeout_ms == b->upstream_timeout_ms &&
-	       addrs_same(&a->listen, &b->listen) && a->port == b->port;
+	       cfg_addr_list_eq(&a->listen, &b->listen) && a->port == b->port;
 }
 
 static int make_upstream(struct dns_service *s, const struct dns_conf *dc,
@@ -207,7 +197,7 @@ static int apply(struct dns_service *s, const struct mg_conf *c)
 	apply_members(s);
 	arm_expiry(s);
 
-	reopen = !had || !s->srv || !addrs_same(&old.listen, &c->dns.listen) ||
+	reopen = !had || !s->srv || !cfg_addr_list_eq(&old.listen, &c->dns.listen) ||
 		 old.port != c->dns.port;
 	if (!had || !s->up || !upstream_same(&old, &c->dns)) {
 		r = make_upstream(s, &c->dns, &up);

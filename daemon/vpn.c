@@ -168,16 +168,6 @@ const char *vpn_peer_label(const struct vpeer *vp, char *buf, size_t len)
 	return peer_label(&vp->conf, buf, len);
 }
 
-static bool same_prefixes(const struct cfg_prefix_list *a, const struct cfg_prefix_list *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (uint32_t i = 0; i < a->n; i++)
-		if (!mg_prefix_eq(&a->v[i], &b->v[i]))
-			return false;
-	return true;
-}
-
 void vpn_endpoint_to_sockaddr(const struct wg_endpoint *ep, union uapi_sockaddr *sa)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -207,7 +197,7 @@ static void peer_apply(struct vpn *v, struct vpeer *vp, const struct peer_conf *
 	int r;
 
 	wg_peer_set_psk(p, psk);
-	if (fresh || v->ips_changed || !same_prefixes(&vp->conf.allowed_ips, &want->allowed_ips)) {
+	if (fresh || v->ips_changed || !cfg_prefix_list_eq(&vp->conf.allowed_ips, &want->allowed_ips)) {
 		wg_peer_clear_allowed(p);
 		for (uint32_t i = 0; i < want->allowed_ips.n; i++) {
 			r = wg_peer_allow(p, &want->allowed_ips.v[i]);

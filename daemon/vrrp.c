@@ -612,26 +612,6 @@ void vrrp_service_free(struct vrrp_service *s)
 	free(s);
 }
 
-static bool prefixes_same(const struct cfg_prefix_list *a, const struct cfg_prefix_list *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (uint32_t i = 0; i < a->n; i++)
-		if (!mg_prefix_eq(&a->v[i], &b->v[i]))
-			return false;
-	return true;
-}
-
-static bool addrs_same(const struct cfg_addr_list *a, const struct cfg_addr_list *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (uint32_t i = 0; i < a->n; i++)
-		if (!mg_addr_eq(&a->v[i], &b->v[i]))
-			return false;
-	return true;
-}
-
 /* Field by field: padding makes memcmp unreliable. */
 static bool conf_same(const struct vrrp_conf *a, const struct vrrp_conf *b)
 {
@@ -639,8 +619,8 @@ static bool conf_same(const struct vrrp_conf *a, const struct vrrp_conf *b)
 	       a->vrid == b->vrid && a->priority == b->priority &&
 	       a->advert_interval_ms == b->advert_interval_ms && a->preempt == b->preempt &&
 	       a->preempt_delay_ms == b->preempt_delay_ms &&
-	       prefixes_same(&a->virtual_address, &b->virtual_address) &&
-	       addrs_same(&a->unicast_peer, &b->unicast_peer) &&
+	       cfg_prefix_list_eq(&a->virtual_address, &b->virtual_address) &&
+	       cfg_addr_list_eq(&a->unicast_peer, &b->unicast_peer) &&
 	       a->unicast_src.family == b->unicast_src.family &&
 	       (!a->unicast_src.family || mg_addr_eq(&a->unicast_src, &b->unicast_src)) &&
 	       a->garp_repeat == b->garp_repeat && a->garp_interval_ms == b->garp_interval_ms &&

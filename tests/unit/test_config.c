@@ -325,6 +325,37 @@ static void missing_file(void **state)
 	assert_non_null(strstr(e.msg[0], "/nonexistent/meshgate.conf:0: cannot open"));
 }
 
+/* Reloads compare lists entry by entry, in order: a reordered list is a change. */
+static void list_equality(void **state)
+{
+	struct cfg_prefix_list a = { 0 }, b = { 0 };
+	struct cfg_addr_list x = { 0 }, y = { 0 };
+
+	(void)state;
+	assert_true(cfg_prefix_list_eq(&a, &b));
+	assert_int_equal(mg_prefix_parse("10.1.0.0/24", false, &a.v[0]), 0);
+	assert_int_equal(mg_prefix_parse("fd00::/64", false, &a.v[1]), 0);
+	a.n = 2;
+	b = a;
+	assert_true(cfg_prefix_list_eq(&a, &b));
+	b.v[1].len = 48;
+	assert_false(cfg_prefix_list_eq(&a, &b));
+	b = a;
+	b.v[0] = a.v[1];
+	b.v[1] = a.v[0];
+	assert_false(cfg_prefix_list_eq(&a, &b));
+	b.n = 1;
+	assert_false(cfg_prefix_list_eq(&a, &b));
+
+	assert_int_equal(mg_addr_parse("192.0.2.1", &x.v[0]), 0);
+	x.n = 1;
+	assert_false(cfg_addr_list_eq(&x, &y));
+	y = x;
+	assert_true(cfg_addr_list_eq(&x, &y));
+	assert_int_equal(mg_addr_parse("192.0.2.2", &y.v[0]), 0);
+	assert_false(cfg_addr_list_eq(&x, &y));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +371,7 @@ int main(void)
 		cmocka_unit_test(print_round_trip),
 		cmocka_unit_test(conf_d_in_name_order),
 		cmocka_unit_test(missing_file),
+		cmocka_unit_test(list_equality),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
