@@ -1,8 +1,6 @@
 /* The schema tables: every key meshgated reads, its type, range and default. */
 #include "config.h"
 
-#include <dirent.h>
-#include <fnmatch.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +8,9 @@
 
 #include "core/log.h"
 #include "daemon/conf.h"
+#include "daemon/conf_where.h"
 #include "daemon/dns.h"
 #include "daemon/dhcp.h"
-#include "lib/atomicfile.h"
 #include "vrrp/track.h"
 
 #define F(type, member) offsetof(type, member), sizeof(((type *)0)->member)
@@ -247,99 +245,11 @@ static void fail(cfg_error_fn err, void *arg, const char *file, const char *msg,
  * numbers once parsed, so an error finds the key's line again in the text
  * (only then: errors are rare). */
 
-struct vrrp_where {
-	const char *file;          /* the main file, or conf.d's below */
-	const char *text;          /* set when parsing a string: no files */
-	char found[4096 + 256];
-};
-
-/* Scans text for key in the nth [vrrp] section (*nth counts down across
- * files); sets *line to its line, or the header's if the key is absent. */
-static bool vrrp_scan(const char *text, uint32_t *nth, const char *key, unsigned *line)
-{
-	size_t klen = strlen(key);
-	unsigned no = 0;
-	bool inside = false;
-
-	for (const char *p = text; *p; ) {
-		const char *nl = strchr(p, '\n');
-
-		no++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '[') {
-			if (inside)
-				return true;
-			if (strncmp(p, "[vrrp]", 6) == 0 && (*nth)-- == 0) {
-				inside = true;
-				*line = no;
-			}
-		} else if (inside && strncmp(p, key, klen) == 0 && strchr(" \t=", p[klen])) {
-			*line = no;
-			return true;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return inside;
-}
-
-static int conf_d_only(const struct dirent *d)
-{
-	return d->d_name[0] != '.' && fnmatch("*.conf", d->d_name, 0) == 0;
-}
-
-static bool vrrp_scan_file(const char *path, uint32_t *nth, const char *key, unsigned *line)
-{
-	size_t cap = 1u << 20, len;
-	char *text = malloc(cap + 1);
-	bool found = false;
-
-	if (text && atomicfile_read(path, text, cap, &len) == 0) {
-		text[len] = '\0';
-		found = vrrp_scan(text, nth, key, line);
-	}
-	free(text);
-	return found;
-}
-
-/* The file and line where key of [vrrp] instance i was written. */
-static unsigned vrrp_line(struct vrrp_where *w, uint32_t i, const char *key, const char **file)
-{
-	struct dirent **names = NULL;
-	const char *slash = strrchr(w->file, '/');
-	char dir[4096];
-	unsigned line = 0;
-	int n;
-
-	*file = w->file;
-	if (w->text) {
-		vrrp_scan(w->text, &i, key, &line);
-		return line;
-	}
-	if (vrrp_scan_file(w->file, &i, key, &line))
-		return line;
-	snprintf(dir, sizeof(dir), "%.*s%sconf.d", slash ? (int)(slash - w->file) : 0, w->file,
-	         slash ? "/" : "");
-	n = scandir(dir, &names, conf_d_only, alphasort);
-	for (int k = 0; k < n; k++) {
-		if (!line) {
-			snprintf(w->found, sizeof(w->found), "%s/%s", dir, names[k]->d_name);
-			if (vrrp_scan_file(w->found, &i, key, &line))
-				*file = w->found;
-		}
-		free(names[k]);
-	}
-	free(names);
-	return line;
-}
-
-static void vrrp_fail(struct vrrp_where *w, uint32_t i, const char *key, cfg_error_fn err,
+static void vrrp_fail(struct conf_where *w, uint32_t i, const char *key, cfg_error_fn err,
                       void *arg, int *errors, const char *msg)
 {
 	const char *file;
-	unsigned line = vrrp_line(w, i, key, &file);
+	unsigned line = conf_where_line(w, "vrrp", true, i, key, &file);
 
 	(*errors)++;
 	if (err)
@@ -367,7 +277,7 @@ static sa_family_t vrrp_family(const struct vrrp_conf *v)
 	return v->virtual_address.n ? v->virtual_address.v[0].addr.family : AF_INET;
 }
 
-static int check_vrrp(const struct mg_conf *c, struct vrrp_where *w, cfg_error_fn err, void *arg)
+static int check_vrrp(const struct mg_conf *c, struct conf_where *w, cfg_error_fn err, void *arg)
 {
 	static const struct { const char *key; size_t off; } steps[] = {
 		{ "advert-interval", offsetof(struct vrrp_conf, advert_interval_ms) },
@@ -461,7 +371,7 @@ static int check_vrrp(const struct mg_conf *c, struct vrrp_where *w, cfg_error_f
 static int check(struct mg_conf *c, const char *file, const char *text, cfg_error_fn err,
                  void *arg)
 {
-	struct vrrp_where *vw;
+	struct conf_where *vw;
 	char msg[200];
 	int errors = 0;
 

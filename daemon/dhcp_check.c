@@ -3,136 +3,23 @@
  * the key is absent) and says what to write instead. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/conf_where.h"
 #include "daemon/dhcp_impl.h"
 #include "dhcp/pool.h"
-#include "lib/atomicfile.h"
 
 struct where {
-	const char *file;
-	const char *text;
+	struct conf_where at;        /* first: the checks' files and text */
 	cfg_error_fn err;
 	void *arg;
 	int errors;
-	char found[4096 + 256];
 };
-
-/* The line of key in the nth section named `section` of text, or the
- * header's if the key is absent (*keyed false); false if there are fewer
- * such sections (*nth is then down by how many there were). */
-static bool scan(const char *text, const char *section, uint32_t *nth, const char *key,
-		 unsigned *line, bool *keyed)
-{
-	size_t klen = strlen(key), slen = strlen(section);
-	unsigned no = 0;
-	bool inside = false;
-
-	*keyed = false;
-	for (const char *p = text; *p; ) {
-		const char *nl = strchr(p, '\n');
-
-		no++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '[') {
-			if (inside)
-				return true;
-			if (!strncmp(p + 1, section, slen) && p[slen + 1] == ']' && (*nth)-- == 0) {
-				inside = true;
-				*line = no;
-			}
-		} else if (inside && !strncmp(p, key, klen) && strchr(" \t=", p[klen])) {
-			*line = no;
-			*keyed = true;
-			return true;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return inside;
-}
-
-static bool scan_file(const char *path, const char *section, uint32_t *nth, const char *key,
-		      unsigned *line, bool *keyed)
-{
-	size_t cap = 1u << 20, len;
-	char *text = malloc(cap + 1);
-	bool found = false;
-
-	*keyed = false;
-	if (text && atomicfile_read(path, text, cap, &len) == 0) {
-		text[len] = '\0';
-		found = scan(text, section, nth, key, line, keyed);
-	}
-	free(text);
-	return found;
-}
-
-static int conf_d_only(const struct dirent *d)
-{
-	return d->d_name[0] != '.' && fnmatch("*.conf", d->d_name, 0) == 0;
-}
-
-/* Where key of the nth such section was written: the main file, then
- * conf.d in name order. [dhcp] is one section that conf.d files may set
- * again: the last file that sets the key is the one in force. */
-static unsigned find_line(struct where *w, const char *section, uint32_t nth, const char *key,
-			  const char **file)
-{
-	bool single = !strcmp(section, "dhcp"), keyed = false, found, k_keyed;
-	struct dirent **names = NULL;
-	const char *slash = strrchr(w->file, '/');
-	char dir[4096], path[sizeof(w->found)];
-	unsigned line = 0, l;
-	uint32_t i = nth, j;
-	int n;
-
-	*file = w->file;
-	if (w->text) {
-		scan(w->text, section, &i, key, &line, &keyed);
-		return line;
-	}
-	found = scan_file(w->file, section, &i, key, &line, &keyed);
-	if (found && !single)
-		return line;
-	snprintf(dir, sizeof(dir), "%.*s%sconf.d", slash ? (int)(slash - w->file) : 0, w->file,
-		 slash ? "/" : "");
-	n = scandir(dir, &names, conf_d_only, alphasort);
-	for (int k = 0; k < n; k++) {
-		bool take;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[k]->d_name);
-		free(names[k]);
-		if (found && !single)
-			continue;
-		j = single ? 0 : i;
-		l = 0;
-		if (!scan_file(path, section, &j, key, &l, &k_keyed)) {
-			i = j;
-			continue;
-		}
-		/* A later file setting the key wins; a header only if nothing did. */
-		take = !single || k_keyed || (!found && !line);
-		if (take) {
-			memcpy(w->found, path, sizeof(path));
-			*file = w->found;
-			line = l;
-			keyed = k_keyed;
-		}
-		found = true;
-	}
-	free(names);
-	return line;
-}
 
 static void fail(struct where *w, const char *section, uint32_t nth, const char *key,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -142,7 +29,8 @@ static void fail(struct where *w, const char *section, uint32_t nth, const char 
 {
 	char msg[512];
 	const char *file;
-	unsigned line = find_line(w, section, nth, key, &file);
+	unsigned line = conf_where_line(&w->at, section, strcmp(section, "dhcp") != 0, nth, key,
+					&file);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -320,7 +208,7 @@ int dhcp_conf_check(const struct mg_conf *c, const char *file, const char *text,
 
 	if (!w)
 		return 1;
-	*w = (struct where){ .file = file, .text = text, .err = err, .arg = arg };
+	*w = (struct where){ .at = { .file = file, .text = text }, .err = err, .arg = arg };
 	if (!c->dhcp.interface[0]) {
 		if (c->dhcp.subnet.n || c->dhcp.range[0] || c->ndhcp_reservations)
 			DFAIL(w, "interface", "[dhcp] needs interface: the LAN interface to serve "

@@ -5,9 +5,7 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "daemon/conf_where.h"
 #include "daemon/dns_impl.h"
 #include "dns/forward.h"
 #include "dns/rebind.h"
@@ -334,89 +333,13 @@ size_t dns_allow_list(const struct cfg_prefix_list *allow, const struct cfg_pref
 /* ---- conf.c's check ---- */
 
 struct check {
+	struct conf_where at;
 	cfg_error_fn err;
 	void *arg;
-	const char *file;
-	const char *text;		/* parsing a string: no files */
 	int errors;
 	struct dns_fwd *f;
 	struct zone_db *db;
-	char found[4096 + 256];
 };
-
-/* The line of key in text's [dns] section (the last one), or 0. */
-static unsigned scan_key(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-	unsigned no = 0, line = 0;
-	bool inside = false;
-
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-
-		no++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '[')
-			inside = strncmp(p, "[dns]", 5) == 0;
-		else if (inside && strncmp(p, key, klen) == 0 && strchr(" \t=", p[klen]))
-			line = no;
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return line;
-}
-
-static unsigned scan_file(const char *path, const char *key)
-{
-	char *text = malloc(HOSTS_MAX + 1);
-	unsigned line = 0;
-	size_t len;
-
-	if (text && atomicfile_read(path, text, HOSTS_MAX, &len) == 0) {
-		text[len] = '\0';
-		line = scan_key(text, key);
-	}
-	free(text);
-	return line;
-}
-
-static int conf_d_only(const struct dirent *d)
-{
-	return d->d_name[0] != '.' && fnmatch("*.conf", d->d_name, 0) == 0;
-}
-
-/* Where key was written: the last file (main, then conf.d) that sets it.
- * Errors are rare: only then are the files read again. */
-static unsigned key_line(struct check *ck, const char *key, const char **file)
-{
-	struct dirent **names = NULL;
-	const char *slash = strrchr(ck->file, '/');
-	char dir[4096], path[4096 + 256];
-	unsigned line, l;
-	int n;
-
-	*file = ck->file;
-	if (ck->text)
-		return scan_key(ck->text, key);
-	line = scan_file(ck->file, key);
-	snprintf(dir, sizeof(dir), "%.*s%sconf.d", slash ? (int)(slash - ck->file) : 0, ck->file,
-		 slash ? "/" : "");
-	n = scandir(dir, &names, conf_d_only, alphasort);
-	for (int k = 0; k < n; k++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[k]->d_name);
-		l = scan_file(path, key);
-		if (l) {
-			line = l;
-			snprintf(ck->found, sizeof(ck->found), "%s", path);
-			*file = ck->found;
-		}
-		free(names[k]);
-	}
-	free(names);
-	return line;
-}
 
 static void check_fail(struct check *ck, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -434,7 +357,7 @@ static void check_fail(struct check *ck, const char *key, const char *fmt, ...)
 	ck->errors++;
 	if (!ck->err)
 		return;
-	line = key_line(ck, key, &file);
+	line = conf_where_line(&ck->at, "dns", false, 0, key, &file);
 	ck->err(ck->arg, file, line, msg);
 }
 
@@ -509,8 +432,8 @@ int dns_conf_check(const struct mg_conf *c, const char *file, const char *text,
 		return 1;
 	ck->err = err;
 	ck->arg = arg;
-	ck->file = file;
-	ck->text = text;
+	ck->at.file = file;
+	ck->at.text = text;
 	if (d->listen.n && d->port == 0)
 		check_fail(ck, "port", "[dns] port must be set when listen is");
 	for (uint32_t i = 0; i < d->listen.n; i++) {

@@ -2,7 +2,7 @@
 # main.c is a library so tests can drive the daemon's pieces directly.
 noinst_LIBRARIES += daemon/libdaemon.a
 daemon_libdaemon_a_SOURCES = \
-	daemon/conf.c daemon/conf.h \
+	daemon/conf.c daemon/conf.h daemon/conf_where.c daemon/conf_where.h \
 	daemon/daemon.c daemon/daemon.h \
 	daemon/dns.c daemon/dns.h daemon/dns_impl.h daemon/dns_zones.c daemon/dns_report.c \
 	daemon/dhcp.c daemon/dhcp.h daemon/dhcp_impl.h daemon/dhcp_conf.c daemon/dhcp_check.c \
