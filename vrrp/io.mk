@@ -10,8 +10,11 @@ vrrp_libvrrpio_a_SOURCES = \
 vrrp_libvrrpio_a_CPPFLAGS = $(AM_CPPFLAGS) $(MNL_CFLAGS)
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_vrrp_track tests/unit/test_vrrp_announce
-TESTS += tests/unit/test_vrrp_track tests/unit/test_vrrp_announce
+check_PROGRAMS += tests/unit/test_vrrp_track tests/unit/test_vrrp_announce tests/unit/test_vrrp_ipv4
+TESTS += tests/unit/test_vrrp_track tests/unit/test_vrrp_announce tests/unit/test_vrrp_ipv4
+
+tests_unit_test_vrrp_ipv4_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_vrrp_ipv4_LDADD = vrrp/libvrrpio.a vrrp/libvrrp.a lib/libmglib.a $(CMOCKA_LIBS)
 
 tests_unit_test_vrrp_track_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_vrrp_track_LDADD = vrrp/libvrrpio.a lib/libmglib.a $(CMOCKA_LIBS)

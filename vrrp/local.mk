@@ -21,6 +21,6 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_vrrp
 tests_fuzz_fuzz_vrrp_SOURCES = tests/fuzz/fuzz_vrrp.c
 tests_fuzz_fuzz_vrrp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_vrrp_LDADD = vrrp/libvrrp.a lib/libmglib.a
+tests_fuzz_fuzz_vrrp_LDADD = vrrp/libvrrpio.a vrrp/libvrrp.a lib/libmglib.a
 endif
 EXTRA_DIST += tests/fuzz/corpus/vrrp

@@ -4,6 +4,7 @@
  *   bit 1: TTL / hop limit 254 instead of 255
  *   bit 2: fill in the checksum with the pseudo-header, bit 3: without it,
  *          so the fuzzer gets past the checksum to the later checks
+ * The whole input also goes through the raw socket's IPv4 header check.
  * A message the parser accepts must be consistent, rebuild to the same
  * bytes and drive a state machine without harm. */
 #include "config.h"
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "vrrp/fsm.h"
+#include "vrrp/io.h"
 #include "vrrp/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -119,9 +121,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t msg[VRRP_MAX_LEN + 64];
 	struct vrrp_advert a;
 	enum vrrp_rx_error e;
-	struct vrrp_ip ip;
-	size_t len;
+	struct vrrp_ip ip, raw;
+	size_t len, raw_len;
+	int off;
 
+	/* The whole input as a raw socket's IPv4 datagram too: an accepted
+	 * header must leave a message inside the input. */
+	off = vrrp_io_parse_ipv4(data, size, &raw, &raw_len);
+	if (off >= 0 && ((size_t)off < 20 || (size_t)off + raw_len > size))
+		abort();
 	if (size < 1 || size - 1 > sizeof(msg))
 		return 0;
 	len = size - 1;
