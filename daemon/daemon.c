@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,9 +113,38 @@ static void sync_routes(struct daemon *d, const char *who)
 		        strerror(-r));
 }
 
+/* What the site's DNS and DHCP learn from the members' records. */
+static void learn_from_mesh(struct daemon *d)
+{
+	static struct mesh_learned learned;	/* large: not on the stack */
+	struct record *recs;
+	size_t n;
+	int r;
+
+	if (member_records(d->member, &recs, &n) < 0) {
+		log_err("mesh: cannot read the members' records: %s", strerror(ENOMEM));
+		return;
+	}
+	mesh_learn(recs, n, d->conf.site.name, &learned);
+	if (learned.dropped)
+		log_warn("mesh: %zu gateways or subnets of other sites are past what DNS (%d) and "
+		         "DHCP (%d) take", learned.dropped, MESH_LEARN_SITES, MESH_LEARN_ROUTES);
+	dns_service_set_sites(d->dns, learned.sites, learned.nsites);
+	if (mesh_names_apply(&d->mesh_names, recs, n, d->dns) < 0)
+		log_err("mesh: cannot name the members in DNS: %s", strerror(ENOMEM));
+	r = dhcp_service_set_routes(d->dhcp, learned.routes, learned.nroutes);
+	if (r < 0)
+		log_err("dhcp: cannot route the other sites' subnets (option 121): %s%s",
+		        strerror(-r), r == -E2BIG ? " (too many subnets for one reply)" : "");
+	free(recs);
+}
+
 static void member_routes_changed(void *arg)
 {
-	sync_routes(arg, "mesh");
+	struct daemon *d = arg;
+
+	sync_routes(d, "mesh");
+	learn_from_mesh(d);
 }
 
 static int uapi_set(void *ctx, const struct uapi_set *set)
@@ -282,6 +312,7 @@ void daemon_stop(struct daemon *d)
 	d->dhcp = NULL;
 	dns_service_free(d->dns);
 	d->dns = NULL;
+	mesh_names_free(&d->mesh_names);
 	if (d->ctl)
 		control_free(d->ctl);
 	d->ctl = NULL;
@@ -381,8 +412,10 @@ int daemon_reload(struct daemon *d)
 	if (!d->log_level_forced)
 		log_set_level(lvl);
 	d->conf = next;
-	if (d->member)
+	if (d->member) {
 		member_reload(d->member, &d->conf);
+		learn_from_mesh(d);   /* [site] may have changed which sites are others */
+	}
 	snprintf(d->last_reload, sizeof(d->last_reload), "ok");
 	log_notice("reloaded %s", d->conf_path);
 out:

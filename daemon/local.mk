@@ -10,6 +10,7 @@ daemon_libdaemon_a_SOURCES = \
 	daemon/iface.c daemon/iface.h \
 	daemon/member.c daemon/member.h daemon/member_impl.h \
 	daemon/member_addrs.c daemon/member_ctl.c daemon/member_join.c daemon/member_peers.c \
+	daemon/mesh_learn.c daemon/mesh_learn.h \
 	daemon/reresolve.c daemon/reresolve.h \
 	daemon/status.c \
 	daemon/uapi_server.c daemon/uapi_server.h \
@@ -35,8 +36,9 @@ daemon_meshgated_SOURCES = daemon/main.c
 daemon_meshgated_LDADD = $(MG_DAEMON_LIBS)
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_uapi_server tests/unit/test_reresolve
-TESTS += tests/unit/test_uapi_server tests/unit/test_reresolve
+check_PROGRAMS += tests/unit/test_uapi_server tests/unit/test_reresolve \
+	tests/unit/test_mesh_learn
+TESTS += tests/unit/test_uapi_server tests/unit/test_reresolve tests/unit/test_mesh_learn
 
 tests_unit_test_uapi_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_uapi_server_LDADD = daemon/libdaemon.a vpn/libvpn.a \
@@ -44,4 +46,9 @@ tests_unit_test_uapi_server_LDADD = daemon/libdaemon.a vpn/libvpn.a \
 
 tests_unit_test_reresolve_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_reresolve_LDADD = daemon/libdaemon.a $(CMOCKA_LIBS)
+
+# mesh_learn.c on its own: the test fakes the DNS service it names members in.
+tests_unit_test_mesh_learn_SOURCES = tests/unit/test_mesh_learn.c daemon/mesh_learn.c
+tests_unit_test_mesh_learn_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_mesh_learn_LDADD = lib/libmglib.a $(CMOCKA_LIBS)
 endif

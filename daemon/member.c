@@ -45,13 +45,34 @@ static void own_public_key(const struct mg_conf *c, uint8_t pub[32], bool *ok)
 	sodium_memzero(line, sizeof(line));
 }
 
+/* A site's resolver also answers on its mesh addresses: the other sites'
+ * gateways forward its domain there (daemon/mesh_learn.h), and nobody
+ * should have to look the address up to write it into [dns] listen. */
+static void dns_on_mesh(struct mg_conf *c)
+{
+	struct cfg_addr_list *l = &c->dns.listen;
+
+	if (!l->n)
+		return;
+	for (uint32_t i = 0; i < c->mesh.address.n && l->n < CFG_LIST_MAX; i++) {
+		const struct mg_addr *a = &c->mesh.address.v[i].addr;
+		bool have = false;
+
+		for (uint32_t k = 0; k < l->n && !have; k++)
+			have = mg_addr_eq(&l->v[k], a);
+		if (!have)
+			l->v[l->n++] = *a;
+	}
+}
+
 void member_fill_conf(const struct member *m, struct mg_conf *c)
 {
-	if (c->mesh.address.n)
-		return;
-	for (int i = 0; i < m->id.rec.n_mesh && i < CFG_LIST_MAX; i++)
-		c->mesh.address.v[i] = m->id.rec.mesh[i];
-	c->mesh.address.n = m->id.rec.n_mesh;
+	if (!c->mesh.address.n) {
+		for (int i = 0; i < m->id.rec.n_mesh && i < CFG_LIST_MAX; i++)
+			c->mesh.address.v[i] = m->id.rec.mesh[i];
+		c->mesh.address.n = m->id.rec.n_mesh;
+	}
+	dns_on_mesh(c);
 }
 
 int member_new(struct mg_conf *c, struct member **out)
@@ -352,6 +373,24 @@ void member_free(struct member *m)
 	mesh_store_free(m->store);
 	state_identity_wipe(&m->id);
 	free(m);
+}
+
+int member_records(const struct member *m, struct record **out, size_t *n)
+{
+	size_t total = mesh_store_count(m->store);
+	struct record *recs = calloc(total ? total : 1, sizeof(*recs));
+
+	*out = recs;
+	*n = 0;
+	if (!recs)
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++) {
+		const struct mesh_node *node = mesh_store_node_at(m->store, i);
+
+		if (!node->self && mesh_node_record(node, &recs[*n]) == 0)
+			(*n)++;
+	}
+	return 0;
 }
 
 void member_status_line(const struct member *m, char *buf, size_t len)

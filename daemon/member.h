@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "daemon/conf.h"
+#include "keys/record.h"
 
 struct control;
 struct loop;
@@ -20,9 +21,10 @@ struct vpn;
 
 /* Reads and checks the identity when [mesh] network is set (*out NULL
  * when it is not) and gives c the record's mesh addresses when [mesh]
- * address is empty. 0 or -errno, logged with what to do. */
+ * address is empty (see member_fill_conf). 0 or -errno, logged with what to do. */
 int member_new(struct mg_conf *c, struct member **out);
-/* The same addresses for a configuration read on reload. */
+/* The same addresses for a configuration read on reload. Both times a
+ * [dns] that listens also listens on the mesh addresses. */
 void member_fill_conf(const struct member *m, struct mg_conf *c);
 /* Loads the known members, makes them peers, starts gossip, announces this
  * node and registers the commands. routes_changed is called (from the
@@ -34,6 +36,11 @@ int member_start(struct member *m, struct loop *loop, struct vpn *v, struct cont
 void member_reload(struct member *m, const struct mg_conf *c);
 /* Saves the store and frees everything. NULL is fine. */
 void member_free(struct member *m);
+
+/* Every other member's record, in name order, for what the site's
+ * services learn from the mesh (daemon/mesh_learn.h). *out is freed by the
+ * caller. 0 or -ENOMEM. */
+int member_records(const struct member *m, struct record **out, size_t *n);
 
 /* "membership" in status. */
 void member_status_line(const struct member *m, char *buf, size_t len);

@@ -13,14 +13,16 @@
 #     the router, DNS, domain, search, NTP, MTU and classless routes of
 #     [dhcp]; udhcpc's and dhcpcd's routing tables hold the option 121
 #     route; c4 gets its reserved address and name. meshgate leases --json
-#     lists every lease with its MAC, name and state.
+#     lists every lease with its MAC, name and state. Each client's name
+#     resolves through meshgated's DNS (10.66.0.1), forward and reverse.
 #  2. Each client renews by itself (T1, 30 s): its expiry moves on, its
 #     address stays. Meanwhile c5 (dhcpcd) is offered its reserved address,
 #     which host sq squats: it declines it, the address is quarantined and
 #     c5 gets another.
 #  3. SIGHUP with a changed [dhcp] rebuilds the server from the journal:
 #     every lease is still there.
-#  4. Each client releases: its lease is gone from meshgate leases.
+#  4. Each client releases: its lease is gone from meshgate leases, and its
+#     name from the DNS.
 #  5. meshgated is SIGKILLed in the middle of a perfdhcp load and started
 #     again: every lease perfdhcp was sent an ACK for (tcpdump on its side
 #     records them) is in meshgate leases.
@@ -31,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 need_root
-need_tool jq dhclient udhcpc dhcpcd perfdhcp tcpdump timeout
+need_tool jq dhclient udhcpc dhcpcd perfdhcp tcpdump timeout dig
 
 top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
 meshgated=$top_builddir/daemon/meshgated
@@ -89,6 +91,14 @@ write_conf()
 	[mesh]
 	private-key-file = $dir/private.key
 	interface = $TUN
+
+	[site]
+	domain = site1.test
+	subnet = 10.66.0.0/22
+
+	[dns]
+	listen = $GW
+	upstream = 10.66.0.254
 
 	[dhcp]
 	interface = to-sw
@@ -263,6 +273,16 @@ tap_check "dhcpcd applies the MTU (1400) to its routes" \
 	eval "H c3 ip -4 route show 10.99.0.0/16 | grep -q 'mtu 1400'" ||
 	H c3 ip -4 route | tap_diag
 
+# The names the clients sent are in the site's zone, both ways.
+ask() { H perf dig +short +tries=1 +time=8 @$GW "$@" 2>&1; }
+for h in c1 c2 c3; do
+	a=$(addr_of $h)
+	tap_is "$h.site1.test resolves to $a through meshgated's DNS, and back" \
+		"$(ask "$h.site1.test" A) $(ask -x "$a")" "$a $h.site1.test."
+done
+tap_is "the reservation's name resolves both ways" \
+	"$(ask printer.site1.test A) $(ask -x 10.66.0.44)" "10.66.0.44 printer.site1.test."
+
 # ---------------------------------------------------------------- 2. renew, decline
 
 # Meanwhile c5's dhcpcd is offered its reserved address, finds sq on it
@@ -320,6 +340,9 @@ H c3 timeout 10 dhcpcd -4 -k "$(ifn c3)" >>"$T/c3.out" 2>&1
 for h in c1 c2 c3; do
 	wait_for 10 eval '[ "$(lease ${MAC[$h]} .state)" != leased ]' >/dev/null
 	tap_is "$h released: meshgate leases no longer lists its lease" "$(lease "${MAC[$h]}" .state)" null
+	tap_is "$h released: its name is gone from the DNS" \
+		"$(H perf dig +tries=1 +time=8 @$GW "$h.site1.test" A |
+		   sed -n 's/.*status: \([A-Z]*\),.*/\1/p')" NXDOMAIN
 done
 for h in c1 c2 c3 c5; do
 	stop_pid "${PID[$h]}"
