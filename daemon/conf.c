@@ -333,6 +333,16 @@ static int check_vrrp(const struct mg_conf *c, struct conf_where *w, cfg_error_f
 			snprintf(msg, sizeof(msg), "[vrrp] track-health: %s", why);
 			vrrp_fail(w, i, "track-health", err, arg, &errors, msg);
 		}
+		for (unsigned k = 0; k < t.n; k++) {
+			const struct vrrp_track_item *it = &t.item[k];
+
+			if (it->kind != VRRP_TRACK_HEALTH || !strcmp(it->name, "mesh") ||
+			    !strcmp(it->name, "dns"))
+				continue;
+			snprintf(msg, sizeof(msg), "[vrrp] track-health: there is no health hook "
+			         "'%.32s': write mesh or dns", it->name);
+			vrrp_fail(w, i, "track-health", err, arg, &errors, msg);
+		}
 		if (vrrp_track_parse_weight(v->track_command_weight, &weight) < 0) {
 			snprintf(msg, sizeof(msg), "[vrrp] track-command-weight = %s: expected a "
 			         "whole number from -254 to 254 (0: failing stops the router)",

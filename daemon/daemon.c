@@ -147,6 +147,21 @@ static void member_routes_changed(void *arg)
 	learn_from_mesh(d);
 }
 
+/* [vrrp] track-health = mesh: a gateway that reaches none of its peers
+ * should not hold the site's address. Not judged before the first
+ * handshakes had their chance. */
+#define HEALTH_GRACE_NS (10ULL * LOOP_NSEC_PER_SEC)
+#define HEALTH_EVERY_NS (2ULL * LOOP_NSEC_PER_SEC)
+
+static void on_health(struct loop *loop, struct loop_timer *t, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	vrrp_service_health(d->vrrp, "mesh", vpn_mesh_healthy(d->vpn));
+	loop_timer_arm_in(t, HEALTH_EVERY_NS);
+}
+
 static int uapi_set(void *ctx, const struct uapi_set *set)
 {
 	struct daemon *d = ctx;
@@ -292,6 +307,10 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 			return r;
 		}
 	}
+	r = loop_timer_new(d->loop, on_health, d, &d->health);
+	if (r < 0)
+		return r;
+	loop_timer_arm_in(d->health, HEALTH_GRACE_NS);
 	log_notice("meshgated %s started as node %s (config %s)", PACKAGE_VERSION,
 	           conf->node.name, conf_path);
 	return 0;
@@ -305,6 +324,9 @@ int daemon_run(struct daemon *d)
 
 void daemon_stop(struct daemon *d)
 {
+	if (d->health)
+		loop_timer_free(d->health);
+	d->health = NULL;
 	/* First: a master resigns (priority 0) before anything else stops. */
 	vrrp_service_free(d->vrrp);
 	d->vrrp = NULL;

@@ -69,6 +69,13 @@ int vpn_uapi_get(struct vpn *v, struct uapi_buf *b);
 int vpn_uapi_set(struct vpn *v, const struct uapi_set *set, bool *routes_changed);
 
 /* "mesh" in status: one line, and an object with the port and the peers. */
+/* The "mesh" health hook of [vrrp] track-health: true when there are no
+ * peers, or at least one has a session or a handshake in the last
+ * VPN_REACHED_S seconds (WireGuard's session lifetime). Idle static peers
+ * need persistent-keepalive to count; members gossip often enough. */
+#define VPN_REACHED_S 180
+bool vpn_mesh_healthy(const struct vpn *v);
+
 void vpn_status_line(const struct vpn *v, char *buf, size_t len);
 void vpn_report(const struct vpn *v, struct report *r);
 /* "peers": name, key, endpoint, allowed IPs, handshake, transfer,

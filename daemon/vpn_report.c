@@ -30,6 +30,24 @@ static unsigned int with_session(const struct vpn *v)
 	return n;
 }
 
+bool vpn_mesh_healthy(const struct vpn *v)
+{
+	struct wg_peer_info info;
+	struct timespec wall;
+	bool reached = false;
+
+	if (!v || !v->n)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	for (uint32_t i = 0; i < v->n && !reached; i++) {
+		wg_peer_get_info(v->peers[i]->p, &info);
+		reached = info.has_session || (info.last_handshake.tv_sec &&
+		          wall.tv_sec - info.last_handshake.tv_sec < VPN_REACHED_S);
+		sodium_memzero(&info, sizeof(info));
+	}
+	return reached;
+}
+
 void vpn_status_line(const struct vpn *v, char *buf, size_t len)
 {
 	if (!v || !v->io) {

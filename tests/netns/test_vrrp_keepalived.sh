@@ -25,6 +25,8 @@
 #     Healed: exactly one master, gw1.
 #  7. SIGHUP raises gw2's priority above gw1's: gw2 preempts. A tracked
 #     command failing (weight -150) hands the VIP back to gw1, and back.
+#  8. gw2 tracks the mesh's health (weight -150): with its one WireGuard
+#     peer not answering, gw1 preempts; once the peer answers, gw2 again.
 #
 # Timings are never asserted; every wait is bounded.
 
@@ -434,6 +436,33 @@ tap_is "gw2 says why its priority is 100" "$(vrrp_json gw2 lan4 '"\(.priority) \
 	"100 configured 250, command failed -150"
 rm -f "$MG_TMP/gw2/broken"
 expect_holders "gw2's track-command succeeds again: gw2 preempts" gw2 15
+
+# ---------------------------------------------------------------- 8. mesh health
+
+# gw2 tracks the mesh instead (weight -150) and has one WireGuard peer, gw1,
+# which does not know it yet: its handshakes go unanswered.
+key_of() { "$meshgate" pubkey <"$MG_TMP/$1/private.key"; }
+peer_of()
+{
+	printf '\n[peer]\nname = %s\npublic-key = %s\nendpoint = %s:51820\n' \
+		"$1" "$(key_of "$1")" "${ADDR[$1]}"
+	printf 'allowed-ips = %s\npersistent-keepalive = 1\n' "$2"
+}
+write_conf gw2 250 "track-health = mesh weight -150"
+peer_of gw1 10.43.0.1/32 >>"$MG_TMP/gw2/meshgate.conf"
+kill -HUP "${PID[gw2]}"
+# (The reload restarts gw2's router, which may hand over for a moment by
+# itself: wait for the health verdict first.)
+why_of() { vrrp_json "$1" lan4 '"\(.priority) \(.priority_why)"'; }
+tap_check "gw2 reaches none of its mesh peers: priority 100 and it says why" wait_for 30 eval \
+	'[ "$(why_of gw2)" = "100 configured 250, mesh unhealthy -150" ]' || tap_diag "$(why_of gw2)"
+expect_holders "gw1 preempts the unhealthy gw2" gw1 30
+# gw1 learns gw2: the handshake completes and gw2's mesh is healthy again.
+write_conf gw1 200
+peer_of gw2 10.43.0.2/32 >>"$MG_TMP/gw1/meshgate.conf"
+kill -HUP "${PID[gw1]}"
+expect_holders "gw2 has a session with gw1: its mesh is healthy, it preempts" gw2 30
+tap_is "gw2's priority is whole again" "$(vrrp_json gw2 lan4 .priority)" 250
 
 # ---------------------------------------------------------------- stop
 
