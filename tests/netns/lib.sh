@@ -141,6 +141,19 @@ need_tool()
 	done
 }
 
+# need_meshgate: sets meshgated and meshgate to the build's programs (the
+# build directory is $top_builddir, as make check sets it, else this
+# tree), and needs them built and a TUN device.
+need_meshgate()
+{
+	top_builddir=${top_builddir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+	meshgated=$top_builddir/daemon/meshgated
+	meshgate=$top_builddir/tools/meshgate
+	[ -x "$meshgated" ] || bail "$meshgated is not built"
+	[ -x "$meshgate" ] || bail "$meshgate is not built"
+	[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
+}
+
 # ---------------------------------------------------------------- hosts
 
 mg_ns()

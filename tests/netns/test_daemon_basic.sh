@@ -15,11 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool jq
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
+need_meshgate
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h" 2>/dev/null)
 
 # Unique per run: /var/run/wireguard/<ifname>.sock is shared by all namespaces.

@@ -35,12 +35,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool jq dhclient udhcpc dhcpcd perfdhcp tcpdump timeout dig
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
-[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
+need_meshgate
 
 GW=10.66.0.1
 RES_MAC=02:00:00:00:01:44

@@ -33,12 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool dig kdig unbound jq
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
-[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
+need_meshgate
 
 T=$MG_TMP
 declare -A PID=()

@@ -29,11 +29,7 @@ need_tool jq
 need_tool nft
 need_tool ping
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
+need_meshgate
 
 nodes="gwa1 gwa2 gwb1 nb2 gwc1 nc2 roam"
 declare -A wan_ip=([gwa1]=198.51.100.11 [gwa2]=198.51.100.12 [gwb1]=198.51.100.21

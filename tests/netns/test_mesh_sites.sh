@@ -25,12 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool jq dig udhcpc ping timeout
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
-[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
+need_meshgate
 
 nodes="gwa1 gwb1 gwc1"
 declare -A wan_ip=([gwa1]=198.51.100.11 [gwb1]=198.51.100.21 [gwc1]=198.51.100.31)

@@ -36,12 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool jq keepalived ping nft
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
-[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
+need_meshgate
 
 VIP=10.42.0.254
 VIP6=fd42::254

@@ -36,12 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool jq wireguard-go wg socat sha256sum ping timeout tc nft od base64
 
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built"
-[ -x "$meshgate" ] || bail "$meshgate is not built"
-[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
+need_meshgate
 
 # UAPI sockets live in /var/run/wireguard, outside any namespace: the
 # interface names must not collide with a parallel run.
