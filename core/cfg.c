@@ -94,6 +94,23 @@ static bool is_list(const struct cfg_key *k)
 	return k->type == CFG_ADDR_LIST || k->type == CFG_NET_LIST || k->type == CFG_IFADDR_LIST;
 }
 
+/* Lists, and the strings that are comma lists: set more than once, they
+ * grow. */
+static bool may_repeat(const struct cfg_key *k)
+{
+	return is_list(k) || (k->type == CFG_STRING && (k->flags & CFG_F_REPEAT));
+}
+
+/* A repeated comma-list string: what came before, then this mention. */
+static const char *joined(const struct cfg_key *k, const void *field, bool started,
+			  const char *value, char *buf, size_t len)
+{
+	if (k->type != CFG_STRING || !started || !*value || !*(const char *)field)
+		return value;
+	snprintf(buf, len, "%s, %s", (const char *)field, value);
+	return buf;
+}
+
 static uint32_t *instance_count(const struct cfg_section *sec, void *conf)
 {
 	return (uint32_t *)((char *)conf + sec->count_offset);
@@ -217,6 +234,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	const struct cfg_section *sec;
 	const struct cfg_key *k;
 	unsigned char scratch[CFG_FIELD_MAX];
+	char both[CFG_FIELD_MAX + 2];
+	const char *text;
 	char why[256];
 	size_t idx;
 	void *field;
@@ -236,15 +255,19 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	}
 	idx = key_index(c->s, sec, k);
 	field = field_of(sec, k, c->conf);
-	if (!is_list(k) && c->seen_line[idx]) {
+	if (!may_repeat(k) && c->seen_line[idx]) {
 		report(c, c->line, "[%s] %s is set twice (first at line %u): keep one", sec->name,
 		       name, c->seen_line[idx]);
 		return 1;
 	}
 	memcpy(scratch, field, field_size(k));
-	if (is_list(k) && (!c->list_started[idx] || *value == '\0'))
+	text = may_repeat(k) ? joined(k, field, c->list_started[idx], value, both, sizeof(both)) :
+			    value;
+	if (may_repeat(k) && (!c->list_started[idx] || *value == '\0'))
 		memset(scratch, 0, field_size(k));   /* first mention replaces the default */
-	if (cfg_parse_value(k, scratch, value, why, sizeof(why)) < 0) {
+	if (cfg_parse_value(k, scratch, text, why, sizeof(why)) < 0) {
+		if (text != value && strlen(why) + 40 < sizeof(why))
+			strcat(why, " (its lines together)");
 		report(c, c->line, "[%s] %s = %.64s%s: %s", sec->name, name, value,
 		       strlen(value) > 64 ? "..." : "", why);
 		if (k->flags & CFG_F_REQUIRED)

@@ -56,6 +56,10 @@ struct cfg_key32 {
 #define CFG_F_OPTIONAL 0x1
 /* In a repeatable section: every instance must set this key. */
 #define CFG_F_REQUIRED 0x2
+/* A CFG_STRING that is a comma list: like the list types, it may be
+ * repeated, each mention after the first appending ", value" (one rule a
+ * line, as dnsmasq's server= lines are written). */
+#define CFG_F_REPEAT 0x4
 
 struct cfg_key {
 	const char *name;

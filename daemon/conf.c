@@ -100,12 +100,14 @@ static const struct cfg_key dns_keys[] = {
 	{ "stale-window", CFG_DURATION, F(struct dns_conf, stale_window_ms), 0, 604800000, "1d",
 	  NULL, 0, "how long past expiry a cached answer may stand in for a failing upstream, "
 	  "from 0 (never) to 7d" },
-	{ "server", CFG_STRING, F(struct dns_conf, server), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	{ "server", CFG_STRING, F(struct dns_conf, server), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL | CFG_F_REPEAT,
 	  "forwarding rules as dnsmasq writes them, like /flat2.example/10.2.0.53, "
 	  "/corp.example/10.9.0.1#5353" },
 	{ "rev-server", CFG_STRING, F(struct dns_conf, rev_server), 0, 0, NULL, NULL,
-	  CFG_F_OPTIONAL, "reverse forwarding rules, like 10.2.0.0/24,10.2.0.53" },
-	{ "record", CFG_STRING, F(struct dns_conf, record), 0, 0, NULL, NULL, CFG_F_OPTIONAL,
+	  CFG_F_OPTIONAL | CFG_F_REPEAT, "reverse forwarding rules, like 10.2.0.0/24,10.2.0.53" },
+	{ "record", CFG_STRING, F(struct dns_conf, record), 0, 0, NULL, NULL,
+	  CFG_F_OPTIONAL | CFG_F_REPEAT,
 	  "records of the site's zone, like printer A 192.168.1.5, www CNAME printer" },
 	{ "hosts-file", CFG_PATH, F(struct dns_conf, hosts_file), 0, 0, NULL, NULL,
 	  CFG_F_OPTIONAL, "the absolute path of a file in /etc/hosts format" },
@@ -121,7 +123,7 @@ static const struct cfg_key dns_keys[] = {
 	{ "rebind-protection", CFG_BOOL, F(struct dns_conf, rebind_protection), 0, 0, "yes", NULL,
 	  0, "yes or no" },
 	{ "rebind-allow", CFG_STRING, F(struct dns_conf, rebind_allow), 0, 0, NULL, NULL,
-	  CFG_F_OPTIONAL, "domains whose names may have private addresses, like "
+	  CFG_F_OPTIONAL | CFG_F_REPEAT, "domains whose names may have private addresses, like "
 	  "corp.example, plex.direct" },
 };
 

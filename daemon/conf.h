@@ -56,7 +56,7 @@ struct site_conf {
 
 /* [dns]: server, rev-server, record and rebind-allow are comma-separated
  * lists written as text and checked by daemon/dns.c. */
-#define CONF_DNS_TEXT 256
+#define CONF_DNS_TEXT 2048
 
 struct dns_conf {
 	struct cfg_addr_list listen;

@@ -10,6 +10,8 @@
 struct conf_where {
 	const char *file;            /* the main file; its conf.d/ is read after it */
 	const char *text;            /* parsing a string: no files */
+	const char *item;            /* NULL, or the text the key's line must hold (one
+	                              * rule of a key written on several lines) */
 	char found[4096 + 256];      /* the conf.d file *file names */
 };
 

@@ -361,13 +361,21 @@ static void check_fail(struct check *ck, const char *key, const char *fmt, ...)
 	ck->err(ck->arg, file, line, msg);
 }
 
+/* An error about one rule of a key that may be written on several lines:
+ * the line named is the one holding that rule. */
+#define check_fail_at(ck_, key_, text_, ...) do {		\
+		(ck_)->at.item = (text_);			\
+		check_fail((ck_), (key_), __VA_ARGS__);		\
+		(ck_)->at.item = NULL;				\
+	} while (0)
+
 static int check_server(void *arg, const char *item)
 {
 	struct check *ck = arg;
 
 	if (dns_fwd_parse_server(ck->f, item) < 0)
-		check_fail(ck, "server", "[dns] server: '%.64s' is not /domain/.../address[#port] or "
-			   "address[#port]", item);
+		check_fail_at(ck, "server", item, "[dns] server: '%.64s' is not "
+			      "/domain/.../address[#port] or address[#port]", item);
 	return 0;
 }
 
@@ -377,7 +385,8 @@ static int check_record(void *arg, const char *item)
 	char why[160] = "";
 
 	if (ck->db && zone_add_record(ck->db, item, why, sizeof(why)) < 0)
-		check_fail(ck, "record", "[dns] record: '%.64s': %s", item, why[0] ? why : "not valid");
+		check_fail_at(ck, "record", item, "[dns] record: '%.64s': %s", item,
+			      why[0] ? why : "not valid");
 	return 0;
 }
 
@@ -387,7 +396,8 @@ static int check_domain(void *arg, const char *item)
 	uint8_t wire[DNS_NAME_MAX];
 
 	if (dns_name_from_str(item, wire, sizeof(wire)) < 0)
-		check_fail(ck, "rebind-allow", "[dns] rebind-allow: '%.64s' is not a domain", item);
+		check_fail_at(ck, "rebind-allow", item, "[dns] rebind-allow: '%.64s' is not a "
+			      "domain", item);
 	return 0;
 }
 
@@ -455,11 +465,11 @@ int dns_conf_check(const struct mg_conf *c, const char *file, const char *text,
 	dns_fwd_free(ck->f);
 	dns_list_each(d->rev_server, true, add_rev, &rp);
 	if (rp.errors)
-		check_fail(ck, "rev-server", "[dns] rev-server: '%.64s' is not "
-			   "network,address[#port], like 10.2.0.0/24,10.2.0.53", rp.bad);
+		check_fail_at(ck, "rev-server", rp.bad, "[dns] rev-server: '%.64s' is not "
+			      "network,address[#port], like 10.2.0.0/24,10.2.0.53", rp.bad);
 	else if (rp.cidr[0])
-		check_fail(ck, "rev-server", "[dns] rev-server: %s has no server after it",
-			   rp.cidr);
+		check_fail_at(ck, "rev-server", rp.cidr, "[dns] rev-server: %s has no server "
+			      "after it", rp.cidr);
 	if (d->record[0])
 		check_records(ck, c);
 	dns_list_each(d->rebind_allow, true, check_domain, ck);

@@ -326,6 +326,49 @@ static void missing_file(void **state)
 }
 
 /* Reloads compare lists entry by entry, in order: a reordered list is a change. */
+/* dnsmasq writes one server= a line: [dns] server and record may be
+ * repeated, growing one comma list; other strings still may not. */
+static void repeated_comma_lists(void **state)
+{
+	struct errs e;
+
+	(void)state;
+	assert_int_equal(parse("[site]\ndomain = s.example\n[dns]\nserver = /a.example/10.0.0.1\n"
+	                       "server = /b.example/10.0.0.2#5353\n"
+	                       "record = nas A 192.168.1.2\nrecord = www CNAME nas\n", &e), 0);
+	assert_string_equal(conf.dns.server, "/a.example/10.0.0.1, /b.example/10.0.0.2#5353");
+	assert_string_equal(conf.dns.record, "nas A 192.168.1.2, www CNAME nas");
+	/* an empty mention clears it, as for lists */
+	assert_int_equal(parse("[dns]\nserver = /a.example/10.0.0.1\nserver =\n"
+	                       "server = /c.example/10.0.0.3\n", &e), 0);
+	assert_string_equal(conf.dns.server, "/c.example/10.0.0.3");
+	/* together too long: named on the line that overflows, the rest kept */
+	{
+		static char text[16384];
+		char value[171], where[32];
+		size_t n = 0, total = strlen("a A 192.168.1.1");
+		unsigned line = 4, bad = 0;
+
+		memset(value, 'x', sizeof(value) - 1);
+		value[sizeof(value) - 1] = '\0';
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "[site]\ndomain = s.example\n"
+		                      "[dns]\nrecord = a A 192.168.1.1\n");
+		while (!bad) {
+			line++;
+			total += 2 + strlen(value);
+			if (total >= CONF_DNS_TEXT)
+				bad = line;
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "record = %s\n", value);
+		}
+		assert_int_equal(parse(text, &e), 1);
+		snprintf(where, sizeof(where), "t.conf:%u:", bad);
+		if (!strstr(e.msg[0], where) || !strstr(e.msg[0], "its lines together"))
+			fail_msg("error '%s', expected at %s", e.msg[0], where);
+		assert_int_equal(strncmp(conf.dns.record, "a A 192.168.1.1, xxx", 20), 0);
+	}
+	expect_error("[node]\nname = a\nname = b\n", "t.conf:3:", "set twice");
+}
+
 static void list_equality(void **state)
 {
 	struct cfg_prefix_list a = { 0 }, b = { 0 };
@@ -371,6 +414,7 @@ int main(void)
 		cmocka_unit_test(print_round_trip),
 		cmocka_unit_test(conf_d_in_name_order),
 		cmocka_unit_test(missing_file),
+		cmocka_unit_test(repeated_comma_lists),
 		cmocka_unit_test(list_equality),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
