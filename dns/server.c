@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@
 #endif
 
 #define RCVBUF (1 << 20)
+
+_Static_assert(SRV_BATCH <= UINT8_MAX, "reply slots are kept in bytes");
 
 static int allow_mark;		/* the allow list's value: any non-NULL pointer */
 
@@ -243,23 +246,133 @@ static void udp_query(struct dns_server *s, int fd, unsigned i, unsigned *ntx, u
 	(*ntx)++;
 }
 
-static void udp_send(struct dns_server *s, int fd, unsigned ntx)
+static bool same_peer(const struct msghdr *a, const struct msghdr *b)
 {
-	unsigned done = 0;
+	return a->msg_namelen == b->msg_namelen && !memcmp(a->msg_name, b->msg_name, a->msg_namelen);
+}
 
-	while (done < ntx) {
-		int r = sendmmsg(fd, s->tx + done, ntx - done, MSG_DONTWAIT);
+/* Orders the batch's replies as runs for one client and one size (the last
+ * of a run may be shorter), each client's replies in the order they were
+ * made; without gso every reply is a run of its own. */
+static void udp_order(struct dns_server *s, unsigned ntx, bool gso)
+{
+	bool taken[SRV_BATCH] = { false };
+	unsigned k = 0;
 
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
+	for (unsigned i = 0; i < ntx; i++) {
+		size_t seg = s->txiov[i].iov_len;
+
+		if (taken[i])
+			continue;
+		s->order[k++] = (uint8_t)i;
+		if (!gso || seg > SRV_GSO_MAX)
+			continue;
+		for (unsigned j = i + 1; j < ntx; j++) {
+			size_t len = s->txiov[j].iov_len;
+
+			if (taken[j] || !same_peer(&s->tx[i].msg_hdr, &s->tx[j].msg_hdr))
 				continue;
-			/* A full socket buffer or an unreachable client: the
-			 * rest of the batch is lost, the client retries. */
-			s->st.send_errors += ntx - done;
-			return;
+			if (len > seg)
+				break;
+			taken[j] = true;
+			s->order[k++] = (uint8_t)j;
+			if (len < seg)
+				break;
 		}
-		done += (unsigned)r;
-		s->st.replies += (unsigned)r;
+	}
+}
+
+/* Messages for the replies order[from..ntx): a run of two or more is one
+ * send with UDP_SEGMENT, which the kernel cuts back into the same
+ * datagrams after one pass down the stack (one per reply otherwise). */
+static unsigned udp_pack(struct dns_server *s, unsigned from, unsigned ntx, bool gso)
+{
+	unsigned nout = 0, k = from;
+
+	while (k < ntx) {
+		const struct msghdr *first = &s->tx[s->order[k]].msg_hdr;
+		struct msghdr *h = &s->out[nout].msg_hdr;
+		size_t seg = s->txiov[s->order[k]].iov_len;
+		unsigned n = 0;
+
+		do {
+			s->outiov[k + n] = s->txiov[s->order[k + n]];
+			n++;
+		} while (gso && seg <= SRV_GSO_MAX && k + n < ntx &&
+			 s->txiov[s->order[k + n - 1]].iov_len == seg &&
+			 s->txiov[s->order[k + n]].iov_len <= seg &&
+			 same_peer(first, &s->tx[s->order[k + n]].msg_hdr));
+		h->msg_name = first->msg_name;
+		h->msg_namelen = first->msg_namelen;
+		h->msg_iov = &s->outiov[k];
+		h->msg_iovlen = n;
+		h->msg_control = NULL;
+		h->msg_controllen = 0;
+		h->msg_flags = 0;
+		if (n > 1) {
+			struct cmsghdr *c = &s->outctl[nout].h;
+			uint16_t size = (uint16_t)seg;
+
+			h->msg_control = s->outctl[nout].b;
+			h->msg_controllen = sizeof(s->outctl[nout].b);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(c), &size, sizeof(size));
+		}
+		s->outfirst[nout++] = (uint8_t)k;
+		k += n;
+	}
+	return nout;
+}
+
+static bool gso_refused(int err)
+{
+	return err == EINVAL || err == EMSGSIZE || err == EIO || err == EOPNOTSUPP ||
+	       err == ENOPROTOOPT;
+}
+
+static void udp_send(struct dns_server *s, struct lsock *l, unsigned ntx)
+{
+	unsigned nout, done = 0;
+
+	udp_order(s, ntx, l->gso);
+	nout = udp_pack(s, 0, ntx, l->gso);
+	while (done < nout) {
+		int r = sendmmsg(l->fd, s->out + done, nout - done, MSG_DONTWAIT);
+		unsigned from = s->outfirst[done];
+		unsigned next = done + 1 < nout ? s->outfirst[done + 1] : ntx;
+
+		if (r > 0) {
+			done += (unsigned)r;
+			s->st.replies += (done < nout ? s->outfirst[done] : ntx) - from;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && s->out[done].msg_hdr.msg_iovlen > 1 && gso_refused(errno)) {
+			/* The kernel would not segment this (a route MTU below
+			 * the size, IPsec, no checksum offload): this socket
+			 * sends one reply at a time from now on, starting with
+			 * the rest of this batch. */
+			l->gso = false;
+			nout = udp_pack(s, from, ntx, false);
+			done = 0;
+			continue;
+		}
+		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+			/* One client's route: only its message is lost. Runs
+			 * moved other clients' replies after this one, so
+			 * giving up here would lose replies that sending in
+			 * arrival order delivers. */
+			s->st.send_errors += next - from;
+			done++;
+			continue;
+		}
+		/* A full socket buffer: the rest of the batch is lost, the
+		 * clients retry. */
+		s->st.send_errors += ntx - from;
+		return;
 	}
 }
 
@@ -288,7 +401,7 @@ static void udp_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		for (unsigned i = 0; i < (unsigned)n; i++)
 			udp_query(s, fd, i, &ntx, now);
 		if (ntx)
-			udp_send(s, fd, ntx);
+			udp_send(s, l, ntx);
 		if (n < SRV_BATCH)
 			return;
 	}
@@ -296,11 +409,12 @@ static void udp_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 
 /* ---- listeners ---- */
 
-static int open_socket(struct dns_server *s, const struct mg_addr *a, bool tcp, int *out)
+static int open_socket(struct dns_server *s, const struct mg_addr *a, bool tcp, int *out,
+		       bool *gso)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr_to_sockaddr(a, s->port, &ss);
-	int fd, one = 1, rcv = RCVBUF, r;
+	int fd, one = 1, zero = 0, rcv = RCVBUF, r;
 
 	fd = socket(a->family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -316,8 +430,11 @@ static int open_socket(struct dns_server *s, const struct mg_addr *a, bool tcp, 
 	}
 	if (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail;
-	if (!tcp)
+	if (!tcp) {
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		/* Kernels that know UDP_SEGMENT take a size of 0 (off). */
+		*gso = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0;
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
 	if (tcp && listen(fd, 64) < 0)
@@ -347,7 +464,8 @@ static int add_listener(struct dns_server *s, const struct mg_addr *a, bool tcp)
 	l->fd = -1;
 	l->tcp = tcp;
 	l->addr = *a;
-	r = open_socket(s, a, tcp, &l->fd);
+	l->gso = false;
+	r = open_socket(s, a, tcp, &l->fd, &l->gso);
 	if (r == 0)
 		r = loop_fd_add(s->loop, l->fd, EPOLLIN, tcp ? srv_tcp_accept : udp_readable, l,
 				&l->w);

@@ -18,6 +18,10 @@ struct trie;
 #define SRV_BATCH	32		/* datagrams per recvmmsg/sendmmsg */
 #define SRV_BATCHES	8		/* batches per wakeup before others get a turn */
 #define SRV_UDP_MAX	4096		/* largest query read, largest reply sent */
+/* Larger replies leave one at a time: 512 + headers fits any path MTU the
+ * kernel learns from ICMP (552 at least; 1280 for IPv6), so only a route
+ * with a smaller MTU set by hand makes it refuse a run. */
+#define SRV_GSO_MAX	512
 #define SRV_RL_SLOTS	4096
 #define TCP_IN_CAP	(2 + DNS_MSG_MAX)
 #define TCP_OUT_MAX	(4 * (2 + DNS_MSG_MAX))	/* unread replies before we give up */
@@ -27,6 +31,7 @@ struct lsock {
 	struct dns_server *s;
 	int fd;
 	bool tcp;
+	bool gso;			/* UDP: runs of replies go as one segmented send */
 	struct mg_addr addr;
 	struct loop_fd *w;
 };
@@ -81,6 +86,15 @@ struct dns_server {
 	struct mmsghdr rx[SRV_BATCH], tx[SRV_BATCH];
 	struct iovec rxiov[SRV_BATCH], txiov[SRV_BATCH];
 	struct sockaddr_storage rxname[SRV_BATCH];
+	/* what sendmmsg gets: replies to one client with one size, in order */
+	struct mmsghdr out[SRV_BATCH];
+	struct iovec outiov[SRV_BATCH];
+	uint8_t order[SRV_BATCH];	/* reply slot of each outiov */
+	uint8_t outfirst[SRV_BATCH];	/* a message's first outiov */
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(uint16_t))];
+	} outctl[SRV_BATCH];
 	uint8_t (*rxbuf)[SRV_UDP_MAX];
 	uint8_t (*txbuf)[SRV_UDP_MAX];
 	uint8_t big[DNS_MSG_MAX];	/* a TCP reply */

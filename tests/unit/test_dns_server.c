@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -846,6 +847,155 @@ static void test_bind_in_use(void **state)
 	assert_null(srv);
 }
 
+/* ---- a burst answered in one batch ---- */
+
+struct burst_q {
+	int client;		/* index into the burst's client sockets */
+	const char *name;
+	ldns_rr_type type;
+	uint16_t edns;
+};
+
+/* Two clients, queries interleaved: runs of equal-sized answers (the case
+ * of the question is echoed, so equal sizes differ in content), shorter
+ * ones after them, an NXDOMAIN, a truncation and one answer past 1232. */
+static const struct burst_q burst[] = {
+	{ 0, "host.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "HOST.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 1, "host.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "Host.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "nothere.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "hOst.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 1, "big.site.test", LDNS_RR_TYPE_TXT, 4096 },
+	{ 0, "big.site.test", LDNS_RR_TYPE_TXT, 4096 },
+	{ 0, "hoSt.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "hosT.site.test", LDNS_RR_TYPE_A, 1232 },
+	{ 1, "nothere.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "HOst.site.test", LDNS_RR_TYPE_A, 1232 },
+	{ 0, "big.site.test", LDNS_RR_TYPE_TXT, 0 },
+	{ 1, "HOST.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "hoST.site.test", LDNS_RR_TYPE_A, 1232 },
+	{ 1, "Host.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "nothere.site.test", LDNS_RR_TYPE_A, 1232 },
+	{ 0, "nothere.site.test", LDNS_RR_TYPE_A, 1232 },
+	{ 1, "big.site.test", LDNS_RR_TYPE_TXT, 0 },
+	{ 0, "HoSt.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "big.site.test", LDNS_RR_TYPE_TXT, 4096 },
+	{ 1, "hOST.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "hOsT.site.test", LDNS_RR_TYPE_A, 0 },
+	{ 0, "x.site.test", LDNS_RR_TYPE_A, 0 },
+};
+#define NBURST (sizeof(burst) / sizeof(burst[0]))
+
+struct burst_ref {
+	uint8_t wire[2048];
+	size_t len;
+};
+
+/* Every query of the burst sent before the server reads any, so they
+ * arrive in one batch; each client must get every answer, byte for byte
+ * the one a lone query gets, in the order it asked. */
+static void udp_burst(void)
+{
+	static const char *const src[2] = { "127.0.0.1", "127.0.0.3" };
+	static struct burst_ref ref[NBURST];
+	struct mg_prefix allow = prefix("127.0.0.0/8");
+	struct dns_server_policy pol = { .allow = &allow, .nallow = 1 };
+	uint16_t udp_size = f->e.conf.udp_size;
+	size_t lens[NBURST], bigs = 0;
+	uint8_t q[NBURST][512];
+	int fd[2];
+
+	_Static_assert(NBURST <= 32, "one recvmmsg batch");
+	assert_int_equal(dns_server_set_policy(f->srv, &pol), 0);
+	/* Room for the TXT answer over UDP, so one reply exceeds 1232. */
+	f->e.conf.udp_size = 4096;
+	for (size_t i = 0; i < NBURST; i++)
+		lens[i] = mkquery(q[i], burst[i].name, burst[i].type, (uint16_t)(0x100 + i),
+				  burst[i].edns);
+
+	/* The answers one query at a time. */
+	for (size_t i = 0; i < NBURST; i++) {
+		ssize_t n;
+
+		fd[0] = client_udp(src[burst[i].client]);
+		send_udp(fd[0], q[i], lens[i]);
+		assert_true(run_until(fd[0], FAILSAFE_NS));
+		n = recv(fd[0], ref[i].wire, sizeof(ref[i].wire), 0);
+		close(fd[0]);
+		assert_true(n > 12);
+		assert_int_equal(rd16(ref[i].wire), 0x100 + i);
+		ref[i].len = (size_t)n;
+		if (ref[i].len > 1232)
+			bigs++;
+	}
+	assert_true(bigs >= 3);
+	assert_int_equal(ref[0].len, ref[1].len);
+	assert_memory_not_equal(ref[0].wire, ref[1].wire, ref[0].len);
+
+	/* The burst, then every reply in order. */
+	for (int c = 0; c < 2; c++)
+		fd[c] = client_udp(src[c]);
+	for (size_t i = 0; i < NBURST; i++)
+		send_udp(fd[burst[i].client], q[i], lens[i]);
+	for (int c = 0; c < 2; c++) {
+		for (size_t i = 0; i < NBURST; i++) {
+			ssize_t n;
+
+			if (burst[i].client != c)
+				continue;
+			if (!run_until(fd[c], FAILSAFE_NS))
+				fail_msg("client %d: no reply %#zx (%s)", c, 0x100 + i,
+					 burst[i].name);
+			n = recv(fd[c], f->buf, sizeof(f->buf), MSG_DONTWAIT);
+			assert_true(n > 12);
+			if (rd16(f->buf) != 0x100 + i)
+				fail_msg("client %d: reply %#x where %#zx was due", c,
+					 rd16(f->buf), 0x100 + i);
+			assert_int_equal(n, ref[i].len);
+			assert_memory_equal(f->buf, ref[i].wire, ref[i].len);
+		}
+		assert_int_equal(recv(fd[c], f->buf, sizeof(f->buf), MSG_DONTWAIT), -1);
+		close(fd[c]);
+	}
+	f->e.conf.udp_size = udp_size;
+}
+
+static void test_udp_burst(void **state)
+{
+	udp_burst();
+}
+
+/* The same where the route to the clients has a locked MTU of 80: the
+ * kernel refuses to segment the runs (59 and 103 byte answers), the server
+ * falls back to one reply at a time, and nothing may be lost on the way.
+ * A namespace of its own, left again at the end. */
+static void test_udp_burst_tiny_mtu(void **state)
+{
+	struct fixture *outer = f;
+	const char *why = cannot_enter_netns();
+	int home;
+
+	if (!why && system("ip -V >/dev/null 2>&1") != 0)
+		why = "no ip(8)";
+	if (why)
+		skip_or_fail(why);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(home >= 0);
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	assert_int_equal(system("ip link set lo up && for a in 127.0.0.1 127.0.0.3; do "
+				"ip route replace table local local $a dev lo mtu lock 80 || exit 1; "
+				"done"), 0);
+	assert_int_equal(setup(state), 0);
+	udp_burst();
+	assert_int_equal(stats().send_errors, 0);
+	teardown(state);
+	f = outer;
+	*state = f;
+	assert_int_equal(setns(home, CLONE_NEWNET), 0);
+	close(home);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +1012,8 @@ int main(void)
 		cmocka_unit_test(test_tcp_cap),
 		cmocka_unit_test(test_tcp_idle),
 		cmocka_unit_test(test_bind_in_use),
+		cmocka_unit_test(test_udp_burst),
+		cmocka_unit_test(test_udp_burst_tiny_mtu),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
