@@ -147,19 +147,22 @@ static void member_routes_changed(void *arg)
 	learn_from_mesh(d);
 }
 
-/* [vrrp] track-health = mesh: a gateway that reaches none of its peers
- * should not hold the site's address. Not judged before the first
- * handshakes had their chance. */
+/* Once a second, what the services tell each other: [vrrp] track-health =
+ * mesh (a gateway that reaches none of its peers should not hold the
+ * site's address; not judged before the first handshakes had their
+ * chance), and whether this gateway is its site's VRRP master, which the
+ * mesh is told so that it routes the site's subnets here. */
 #define HEALTH_GRACE_NS (10ULL * LOOP_NSEC_PER_SEC)
-#define HEALTH_EVERY_NS (2ULL * LOOP_NSEC_PER_SEC)
+#define TICK_NS (1ULL * LOOP_NSEC_PER_SEC)
 
-static void on_health(struct loop *loop, struct loop_timer *t, void *arg)
+static void on_tick(struct loop *loop, struct loop_timer *t, void *arg)
 {
 	struct daemon *d = arg;
 
-	(void)loop;
-	vrrp_service_health(d->vrrp, "mesh", vpn_mesh_healthy(d->vpn));
-	loop_timer_arm_in(t, HEALTH_EVERY_NS);
+	if (loop_now(loop) - d->started_ns >= HEALTH_GRACE_NS)
+		vrrp_service_health(d->vrrp, "mesh", vpn_mesh_healthy(d->vpn));
+	member_set_active(d->member, vrrp_service_master(d->vrrp));
+	loop_timer_arm_in(t, TICK_NS);
 }
 
 static int uapi_set(void *ctx, const struct uapi_set *set)
@@ -307,10 +310,10 @@ int daemon_start(struct daemon *d, const struct mg_conf *conf, const char *conf_
 			return r;
 		}
 	}
-	r = loop_timer_new(d->loop, on_health, d, &d->health);
+	r = loop_timer_new(d->loop, on_tick, d, &d->tick);
 	if (r < 0)
 		return r;
-	loop_timer_arm_in(d->health, HEALTH_GRACE_NS);
+	loop_timer_arm_in(d->tick, TICK_NS);
 	log_notice("meshgated %s started as node %s (config %s)", PACKAGE_VERSION,
 	           conf->node.name, conf_path);
 	return 0;
@@ -324,9 +327,9 @@ int daemon_run(struct daemon *d)
 
 void daemon_stop(struct daemon *d)
 {
-	if (d->health)
-		loop_timer_free(d->health);
-	d->health = NULL;
+	if (d->tick)
+		loop_timer_free(d->tick);
+	d->tick = NULL;
 	/* First: a master resigns (priority 0) before anything else stops. */
 	vrrp_service_free(d->vrrp);
 	d->vrrp = NULL;

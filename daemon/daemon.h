@@ -37,7 +37,7 @@ struct daemon {
 	struct dhcp_service *dhcp;           /* [dhcp] site DHCP (daemon/dhcp.h) */
 	struct dns_service *dns;             /* [dns] site DNS (daemon/dns.h) */
 	struct mesh_names mesh_names;        /* members named in the DNS (daemon/mesh_learn.h) */
-	struct loop_timer *health;           /* the mesh's health, for [vrrp] track-health */
+	struct loop_timer *tick;             /* mesh health to VRRP, VRRP role to the mesh */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];
 	uint64_t started_ns;

@@ -37,6 +37,10 @@ void member_reload(struct member *m, const struct mg_conf *c);
 /* Saves the store and frees everything. NULL is fine. */
 void member_free(struct member *m);
 
+/* Whether this gateway holds its site's VIP (a [vrrp] router is master):
+ * announced to the mesh, which then routes the site's subnets here. */
+void member_set_active(struct member *m, bool active);
+
 /* Every other member's record, in name order, for what the site's
  * services learn from the mesh (daemon/mesh_learn.h). *out is freed by the
  * caller. 0 or -ENOMEM. */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon/member_impl.h"
+#include "lib/cursor.h"
 
 static bool usable(const struct mg_addr *a)
 {
@@ -91,6 +92,19 @@ static bool same_endpoints(const struct announce *a, const struct announce *b)
 	return true;
 }
 
+void member_set_active(struct member *m, bool active)
+{
+	uint64_t now;
+
+	if (!m || active == (m->active_since != 0))
+		return;
+	now = member_unix_now();
+	m->active_since = active ? now : 0;
+	log_info("mesh: announcing that this gateway %s its site's subnets", active ?
+	         "now carries" : "no longer carries");
+	member_announce(m, now, true);
+}
+
 void member_announce(struct member *m, uint64_t now, bool force)
 {
 	const struct mesh_node *self;
@@ -121,7 +135,16 @@ void member_announce(struct member *m, uint64_t now, bool force)
 	snprintf(ann.name, sizeof(ann.name), "%s", m->id.rec.name);
 	ann.sequence = seq;
 	ann.timestamp = now;
-	r = announce_sign(&ann, m->id.node_secret);
+	r = 0;
+	if (m->active_since) {
+		uint8_t be[8];
+		struct wcur c = wcur_init(be, sizeof(be));
+
+		wcur_be64(&c, m->active_since);
+		r = announce_opaque_add(&ann, ANNOUNCE_T_ACTIVE_SINCE, be, sizeof(be));
+	}
+	if (r == 0)
+		r = announce_sign(&ann, m->id.node_secret);
 	if (r == 0)
 		r = announce_encode(&ann, wire, sizeof(wire), &len);
 	if (r < 0) {

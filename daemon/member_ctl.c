@@ -80,6 +80,15 @@ static int nodes(struct report *r, int argc, char **argv, const char **err, void
 		prefixes(r, "mesh", rec.mesh, rec.n_mesh);
 		prefixes(r, "subnets", rec.subnets, rec.n_subnets);
 		report_str(r, "domain", rec.domain[0] ? rec.domain : NULL);
+		if (rec.role == RECORD_ROLE_GATEWAY) {
+			uint64_t since = member_active_since(node);
+
+			/* the gateway the mesh routes its site's subnets to */
+			if (since)
+				report_uint(r, "vip_holder_since", since);
+			else
+				report_str(r, "vip_holder_since", NULL);
+		}
 		report_uint(r, "sequence", rec.sequence);
 		report_int(r, "record_age", (int64_t)now - (int64_t)rec.issued_at);
 		report_int(r, "expires_in_days",

@@ -49,6 +49,9 @@ struct mpeer {
 	uint64_t tried_at;              /* monotonic ns of the last switch */
 };
 
+/* Since when a node says it is its site's VRRP master (unix s), 0 if not. */
+uint64_t member_active_since(const struct mesh_node *node);
+
 struct member {
 	struct loop *loop;
 	struct vpn *v;
@@ -71,6 +74,7 @@ struct member {
 	void *routes_arg;
 	/* this node's announcement */
 	struct announce ann;
+	uint64_t active_since;          /* unix s this node became its site's VRRP master; 0 */
 	uint64_t ann_sequence;
 	uint64_t ann_at, ann_checked;   /* unix seconds */
 	/* invitations answered */

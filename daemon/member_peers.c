@@ -14,6 +14,7 @@
 #include "core/loop.h"
 #include "daemon/member_impl.h"
 #include "daemon/vpn.h"
+#include "lib/cursor.h"
 #include "vpn/io.h"
 
 struct mpeer *member_peer_find(const struct member *m, const char *name)
@@ -70,12 +71,28 @@ static struct mpeer *peer_new(struct member *m, const struct mesh_node *node)
 	return mp;
 }
 
-/* The records of every member but this node, decoded once per sync. */
+/* The records of every member but this node, decoded once per sync, and
+ * since when each gateway says it is its site's VRRP master (0: not). */
 struct view {
 	size_t n;
 	struct record *rec;
 	const struct mesh_node **node;
+	uint64_t *active;
 };
+
+uint64_t member_active_since(const struct mesh_node *node)
+{
+	struct announce ann;
+	const uint8_t *val;
+	size_t len;
+	struct rcur c;
+
+	if (mesh_node_announce(node, &ann) < 0 ||
+	    announce_opaque_find(&ann, ANNOUNCE_T_ACTIVE_SINCE, &val, &len) < 0 || len != 8)
+		return 0;
+	c = rcur_init(val, len);
+	return rcur_be64(&c);
+}
 
 static int view_load(struct member *m, struct view *v)
 {
@@ -84,13 +101,15 @@ static int view_load(struct member *m, struct view *v)
 	v->n = 0;
 	v->rec = calloc(total ? total : 1, sizeof(*v->rec));
 	v->node = calloc(total ? total : 1, sizeof(*v->node));
-	if (!v->rec || !v->node)
+	v->active = calloc(total ? total : 1, sizeof(*v->active));
+	if (!v->rec || !v->node || !v->active)
 		return -ENOMEM;
 	for (size_t i = 0; i < total; i++) {
 		const struct mesh_node *node = mesh_store_node_at(m->store, i);
 
 		if (node->self || mesh_node_record(node, &v->rec[v->n]) < 0)
 			continue;
+		v->active[v->n] = member_active_since(node);
 		v->node[v->n++] = node;
 	}
 	return 0;
@@ -100,25 +119,40 @@ static void view_free(struct view *v)
 {
 	free(v->rec);
 	free(v->node);
+	free(v->active);
 }
 
-/* Which member routes a subnet: of the gateways of other sites that
- * carry it, the one first by name, so every node picks the same. */
+static bool carries(const struct record *r, const struct mg_prefix *subnet)
+{
+	for (int k = 0; k < r->n_subnets; k++)
+		if (mg_prefix_eq(&r->subnets[k], subnet))
+			return true;
+	return false;
+}
+
+/* Which member routes a subnet, of the gateways of other sites that carry
+ * it: the one that became its site's VRRP master last, so traffic enters
+ * the site where its replies leave it (a peer's allowed IPs are also what
+ * it may send from); without a master, the first by name. Every node
+ * picks the same. */
 static bool routes_subnet(const struct member *m, const struct view *v, size_t who,
                           const struct mg_prefix *subnet)
 {
 	const char *own_site = m->id.rec.site;
+	size_t first = v->n, best = v->n;
 
 	for (size_t i = 0; i < v->n; i++) {
 		const struct record *r = &v->rec[i];
 
-		if (r->role != RECORD_ROLE_GATEWAY || (own_site[0] && !strcmp(r->site, own_site)))
+		if (r->role != RECORD_ROLE_GATEWAY || (own_site[0] && !strcmp(r->site, own_site)) ||
+		    !carries(r, subnet))
 			continue;
-		for (int k = 0; k < r->n_subnets; k++)
-			if (mg_prefix_eq(&r->subnets[k], subnet))
-				return i == who;     /* the view is in name order */
+		if (first == v->n)
+			first = i;      /* the view is in name order */
+		if (v->active[i] && (best == v->n || v->active[i] > v->active[best]))
+			best = i;
 	}
-	return false;
+	return who == (best < v->n ? best : first);
 }
 
 static size_t allowed_of(const struct member *m, const struct view *v, size_t i,

@@ -720,6 +720,14 @@ void vrrp_service_netlink(struct vrrp_service *s, const struct nlmon_event *ev)
 	}
 }
 
+bool vrrp_service_master(const struct vrrp_service *s)
+{
+	for (const struct router *rt = s ? s->routers : NULL; rt; rt = rt->next)
+		if (rt->running && vrrp_fsm_state(&rt->fsm) == VRRP_STATE_MASTER)
+			return true;
+	return false;
+}
+
 void vrrp_service_health(struct vrrp_service *s, const char *hook, bool ok)
 {
 	if (!s)

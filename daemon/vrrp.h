@@ -41,6 +41,8 @@ void vrrp_service_netlink(struct vrrp_service *s, const struct nlmon_event *ev);
 
 /* meshgate's own health hooks ("mesh", "dns") for track-health. */
 void vrrp_service_health(struct vrrp_service *s, const char *hook, bool ok);
+/* Whether any virtual router is master (false for NULL). */
+bool vrrp_service_master(const struct vrrp_service *s);
 
 /* The `vrrp` control command, answering from *s (NULL: no routers), so a
  * reload that creates or frees the service needs no new registration. */

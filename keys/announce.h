@@ -30,6 +30,10 @@
 #define ANNOUNCE_ENDPOINTS_MAX 8
 #define ANNOUNCE_OPAQUE_MAX 768
 #define ANNOUNCE_OPAQUE_FIRST 128    /* types from here to 254 are carried opaque */
+/* Opaque field 130: since when (u64 BE unix seconds) this gateway is the
+ * VRRP master of its site; absent when it is not. The mesh routes a
+ * site's subnets to the gateway that became master last. */
+#define ANNOUNCE_T_ACTIVE_SINCE 130
 
 enum announce_field {
 	ANNOUNCE_T_VERSION = 1,

@@ -6,6 +6,7 @@ netns_tests = \
 	tests/netns/test_wg_interop.sh \
 	tests/netns/test_mesh_join.sh \
 	tests/netns/test_mesh_sites.sh \
+	tests/netns/test_site_ha.sh \
 	tests/netns/test_vrrp_keepalived.sh \
 	tests/netns/test_dhcp.sh
 TESTS += $(netns_tests)
