@@ -19,6 +19,7 @@
 #include "daemon/dhcp.h"
 #include "daemon/dns.h"
 #include "daemon/member.h"
+#include "daemon/mesh_learn.h"
 #include "daemon/uapi_server.h"
 #include "daemon/vpn.h"
 #include "daemon/vrrp.h"
@@ -130,8 +131,7 @@ static void learn_from_mesh(struct daemon *d)
 		log_warn("mesh: %zu gateways or subnets of other sites are past what DNS (%d) and "
 		         "DHCP (%d) take", learned.dropped, MESH_LEARN_SITES, MESH_LEARN_ROUTES);
 	dns_service_set_sites(d->dns, learned.sites, learned.nsites);
-	if (mesh_names_apply(&d->mesh_names, recs, n, d->dns) < 0)
-		log_err("mesh: cannot name the members in DNS: %s", strerror(ENOMEM));
+	mesh_learn_names(recs, n, d->dns);
 	r = dhcp_service_set_routes(d->dhcp, learned.routes, learned.nroutes);
 	if (r < 0)
 		log_err("dhcp: cannot route the other sites' subnets (option 121): %s%s",
@@ -337,7 +337,6 @@ void daemon_stop(struct daemon *d)
 	d->dhcp = NULL;
 	dns_service_free(d->dns);
 	d->dns = NULL;
-	mesh_names_free(&d->mesh_names);
 	if (d->ctl)
 		control_free(d->ctl);
 	d->ctl = NULL;

@@ -9,7 +9,6 @@
 #include "core/pidfile.h"
 #include "daemon/conf.h"
 #include "daemon/iface.h"
-#include "daemon/mesh_learn.h"
 
 struct loop;
 struct nl;
@@ -36,7 +35,6 @@ struct daemon {
 	struct vrrp_service *vrrp;           /* [vrrp] virtual routers (daemon/vrrp.h) */
 	struct dhcp_service *dhcp;           /* [dhcp] site DHCP (daemon/dhcp.h) */
 	struct dns_service *dns;             /* [dns] site DNS (daemon/dns.h) */
-	struct mesh_names mesh_names;        /* members named in the DNS (daemon/mesh_learn.h) */
 	struct loop_timer *tick;             /* mesh health to VRRP, VRRP role to the mesh */
 	struct mg_conf conf;                 /* in force */
 	char conf_path[256];

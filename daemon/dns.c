@@ -472,24 +472,45 @@ void dns_service_set_member(struct dns_service *s, const char *name, const struc
 	member_zone(s, m);
 }
 
-void dns_service_remove_member(struct dns_service *s, const char *name)
+/* Unlinks *pp's member and takes its name out of the mesh zone. */
+static void member_drop(struct dns_service *s, struct dns_member **pp)
 {
-	struct dns_member **pp, *m;
+	struct dns_member *m = *pp;
 	char full[64 + 256];
 
-	if (!s || !name)
-		return;
-	for (pp = &s->members; (m = *pp); pp = &m->next)
-		if (strcasecmp(m->name, name) == 0)
-			break;
-	if (!m)
-		return;
 	*pp = m->next;
 	if (s->zones && s->conf.mesh_domain[0]) {
 		snprintf(full, sizeof(full), "%s.%s.", m->name, s->conf.mesh_domain);
 		zone_dyn_remove(s->zones, full, AF_UNSPEC);
 	}
 	free(m);
+}
+
+void dns_service_remove_member(struct dns_service *s, const char *name)
+{
+	struct dns_member **pp;
+
+	if (!s || !name)
+		return;
+	for (pp = &s->members; *pp; pp = &(*pp)->next)
+		if (strcasecmp((*pp)->name, name) == 0) {
+			member_drop(s, pp);
+			return;
+		}
+}
+
+void dns_service_prune_members(struct dns_service *s, bool (*keep)(const char *name, void *arg),
+			       void *arg)
+{
+	struct dns_member **pp;
+
+	if (!s)
+		return;
+	for (pp = &s->members; *pp; )
+		if (keep((*pp)->name, arg))
+			pp = &(*pp)->next;
+		else
+			member_drop(s, pp);
 }
 
 /* ---- DHCP leases ---- */

@@ -54,6 +54,9 @@ void dns_service_set_sites(struct dns_service *s, const struct dns_site *sites, 
 void dns_service_set_member(struct dns_service *s, const char *name, const struct mg_addr *addrs,
 			    size_t n);
 void dns_service_remove_member(struct dns_service *s, const char *name);
+/* Removes every member for which keep(name, arg) is false. */
+void dns_service_prune_members(struct dns_service *s, bool (*keep)(const char *name, void *arg),
+			       void *arg);
 
 /* A name with an expiry (a DHCP lease): NAME.<[site] domain> until
  * expires_ns (loop_now() scale). 0, -ENOENT (no site domain), -EEXIST

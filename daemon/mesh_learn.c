@@ -2,7 +2,6 @@
  * member names (see mesh_learn.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -64,41 +63,31 @@ void mesh_learn(const struct record *recs, size_t n, const char *own_site,
 	}
 }
 
-static bool has_name(const struct record *recs, size_t n, const char *name)
+struct names {
+	const struct record *recs;
+	size_t n;
+};
+
+static bool has_name(const char *name, void *arg)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(recs[i].name, name) == 0)
+	const struct names *l = arg;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->recs[i].name, name) == 0)
 			return true;
 	return false;
 }
 
-int mesh_names_apply(struct mesh_names *k, const struct record *recs, size_t n,
-		     struct dns_service *dns)
+void mesh_learn_names(const struct record *recs, size_t n, struct dns_service *dns)
 {
-	char (*next)[WIRE_LABEL_MAX + 1] = calloc(n ? n : 1, sizeof(*next));
+	struct names l = { recs, n };
 
-	if (!next)
-		return -ENOMEM;
-	for (size_t i = 0; i < k->n; i++)
-		if (!has_name(recs, n, k->v[i]))
-			dns_service_remove_member(dns, k->v[i]);
+	dns_service_prune_members(dns, has_name, &l);
 	for (size_t i = 0; i < n; i++) {
 		struct mg_addr addrs[RECORD_MESH_MAX];
 
 		for (int a = 0; a < recs[i].n_mesh; a++)
 			addrs[a] = recs[i].mesh[a].addr;
 		dns_service_set_member(dns, recs[i].name, addrs, (size_t)recs[i].n_mesh);
-		memcpy(next[i], recs[i].name, sizeof(next[i]));
 	}
-	free(k->v);
-	k->v = next;
-	k->n = n;
-	return 0;
-}
-
-void mesh_names_free(struct mesh_names *k)
-{
-	free(k->v);
-	k->v = NULL;
-	k->n = 0;
 }

@@ -6,8 +6,7 @@
  *  - the other sites' subnets become DHCP option 121 routes through this
  *    gateway;
  *  - every member gets NAME.<[dns] mesh-domain>.
- * mesh_learn() is pure; mesh_names keeps which names it gave the DNS
- * service so members that leave lose theirs. */
+ * mesh_learn() is pure. */
 #ifndef MG_DAEMON_MESH_LEARN_H
 #define MG_DAEMON_MESH_LEARN_H
 
@@ -35,16 +34,8 @@ struct mesh_learned {
 void mesh_learn(const struct record *recs, size_t n, const char *own_site,
 		struct mesh_learned *out);
 
-/* The member names given to the DNS service. */
-struct mesh_names {
-	char (*v)[WIRE_LABEL_MAX + 1];
-	size_t n;
-};
-
-/* Sets every record's name and mesh addresses, removes the names of
- * members no longer there. 0 or -ENOMEM (then nothing is removed). */
-int mesh_names_apply(struct mesh_names *k, const struct record *recs, size_t n,
-		     struct dns_service *dns);
-void mesh_names_free(struct mesh_names *k);
+/* Gives the DNS service every record's name and mesh addresses, and
+ * takes away the names of members no longer there. */
+void mesh_learn_names(const struct record *recs, size_t n, struct dns_service *dns);
 
 #endif

@@ -126,6 +126,12 @@ static void test_zones(void **state)
 	assert_int_equal(dns_fwd_count(svc->fwd), 0);
 }
 
+static bool only_gw4(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "gw4") == 0;
+}
+
 static void test_members(void **state)
 {
 	struct mg_addr a[3];
@@ -147,6 +153,12 @@ static void test_members(void **state)
 	dns_service_set_member(svc, "evil.a.example", a, 1);
 	expect("evil.a.example", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, "");
 	expect("evil.a.example.mesh.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, "");
+	/* Pruning keeps the names it is told to, the others go. */
+	dns_service_set_member(svc, "gw3", &a[0], 1);
+	dns_service_set_member(svc, "gw4", &a[2], 1);
+	dns_service_prune_members(svc, only_gw4, NULL);
+	expect("gw3.mesh.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, "");
+	expect("gw4.mesh.test", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, "10.77.0.99");
 }
 
 static void test_sites(void **state)
