@@ -143,6 +143,7 @@ tap_check "lanb reaches lana" pings lanb 192.168.11.100
 
 kill -KILL "${pid[gwa2]}"
 wait "${pid[gwa2]}" 2>/dev/null
+rm -f "/var/run/wireguard/$(ifn_of gwa2).sock"   # shared by all namespaces
 tap_check "gwa1 takes the VIP" wait_for 20 has_vip gwa1
 tap_check "the mesh moves site a's subnet to gwa1" wait_for 30 eval '[ "$(carrier)" = gwa1 ]' ||
 	{ mg gwb1 --json peers | tap_diag; dump_logs; }
