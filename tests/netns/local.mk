@@ -10,7 +10,7 @@ netns_tests = \
 	tests/netns/test_vrrp_keepalived.sh \
 	tests/netns/test_dhcp.sh
 TESTS += $(netns_tests)
-EXTRA_DIST += tests/netns/lib.sh $(netns_tests)
+EXTRA_DIST += tests/netns/lib.sh tests/netns/mesh_nodes.sh $(netns_tests)
 EXTRA_DIST += tests/netns/vrrp_notify.sh
 # The site resolver against dig, kdig and a real unbound.
 TESTS += tests/netns/test_dns.sh

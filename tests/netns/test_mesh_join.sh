@@ -30,11 +30,12 @@ need_tool nft
 need_tool ping
 
 need_meshgate
+. "$here/mesh_nodes.sh"
 
 nodes="gwa1 gwa2 gwb1 nb2 gwc1 nc2 roam"
 declare -A wan_ip=([gwa1]=198.51.100.11 [gwa2]=198.51.100.12 [gwb1]=198.51.100.21
 	[nb2]=198.51.100.22 [gwc1]=198.51.100.31 [nc2]=198.51.100.32)
-declare -A pid=() mesh_ip=()
+declare -A mesh_ip=()
 # Unique per node and run: /var/run/wireguard/<ifname>.sock is shared by
 # all namespaces.
 ifn_of() { echo "m$1$$"; }
@@ -65,40 +66,6 @@ done
 
 # ---------------------------------------------------------------- helpers
 
-dir_of() { echo "$MG_TMP/$1"; }
-sock_of() { echo "$MG_TMP/$1/control.sock"; }
-mg() { local n=$1; shift; H "$n" "$meshgate" -s "$(sock_of "$n")" "$@"; }
-
-# Test-only settings (sockets and pid files per node: /run is shared).
-prepare() {
-	local n=$1 d
-	d=$(dir_of "$n")
-	mkdir -p "$d/conf.d"
-	{
-		echo "[node]"
-		echo "control-socket = $(sock_of "$n")"
-		echo "pid-file = $d/meshgated.pid"
-		echo "log-level = debug"
-	} >"$d/conf.d/test.conf"
-}
-
-start() {
-	local n=$1 d
-	d=$(dir_of "$n")
-	H_bg "$n" "$meshgated" -f -c "$d/meshgate.conf" >>"$d/log" 2>&1
-	pid[$n]=$MG_BG_PID
-	wait_for 10 test -S "$(sock_of "$n")"
-}
-
-# stop N: SIGTERM; the exit status is meshgated's (sanitizer reports make
-# it non-zero).
-stop() {
-	local n=$1
-	kill "${pid[$n]}" 2>/dev/null
-	wait_for 10 exited "${pid[$n]}" || kill -KILL "${pid[$n]}"
-	wait "${pid[$n]}" 2>/dev/null
-}
-
 # members N: how many members node N knows.
 members() { mg "$1" --json nodes | jq '.nodes | length'; }
 knows_all() {
@@ -123,15 +90,6 @@ join() {
 	H "$n" "$meshgate" join "$token" --config "$d/meshgate.conf" --state-dir "$d/state" \
 		--interface "$(ifn_of "$n")" --no-start ${wan_ip[$n]:+--public-address ${wan_ip[$n]}} \
 		"$@" >"$d/join.out" 2>&1
-}
-
-dump_logs() {
-	local n
-	for n in $nodes; do
-		[ -f "$(dir_of "$n")/log" ] || continue
-		tap_diag "---- $n"
-		tail -n 25 "$(dir_of "$n")/log" | tap_diag
-	done
 }
 
 # ---------------------------------------------------------------- init
@@ -205,7 +163,7 @@ tok=$(invite roam)
 join roam "$tok" && start roam
 tap_check "the laptop joins from behind NAT" test -s "$(dir_of roam)/state/record"
 
-tap_check "every node learns all 7 members" wait_for 60 knows_all 7 || dump_logs
+tap_check "every node learns all 7 members" wait_for 60 knows_all 7 || dump_logs $nodes
 tap_check "a joined node calls the network what the inviter does" \
 	grep -qx 'network = lab' "$(dir_of roam)/meshgate.conf"
 
@@ -225,7 +183,7 @@ all_pairs() {
 		done
 	done
 }
-tap_check "all nodes reach all by mesh address" wait_for 60 all_pairs || dump_logs
+tap_check "all nodes reach all by mesh address" wait_for 60 all_pairs || dump_logs $nodes
 tap_check "a LAN host in site a reaches one in site b through the gateways" \
 	wait_for 20 pings lana 192.168.21.100
 tap_check "gwc1 routes site b's subnet into the mesh" \

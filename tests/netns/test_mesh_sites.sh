@@ -26,13 +26,14 @@ need_root
 need_tool jq dig udhcpc ping timeout
 
 need_meshgate
+. "$here/mesh_nodes.sh"
 
 nodes="gwa1 gwb1 gwc1"
 declare -A wan_ip=([gwa1]=198.51.100.11 [gwb1]=198.51.100.21 [gwc1]=198.51.100.31)
 declare -A site=([gwa1]=a [gwb1]=b [gwc1]=c)
 declare -A lan_net=([gwa1]=192.168.11 [gwb1]=192.168.21 [gwc1]=192.168.31)
 declare -A lan_of=([gwa1]=lana [gwb1]=lanb [gwc1]=lanc)
-declare -A pid=() mesh_ip=()
+declare -A mesh_ip=()
 ifn_of() { echo "m$1$$"; }
 T=$MG_TMP
 
@@ -50,21 +51,12 @@ done
 
 # ---------------------------------------------------------------- helpers
 
-dir_of() { echo "$T/$1"; }
-sock_of() { echo "$T/$1/control.sock"; }
-mg() { local n=$1; shift; H "$n" "$meshgate" -s "$(sock_of "$n")" "$@"; }
-
-# The test's own settings, and the site's DNS and DHCP: no server=,
-# rev-server= or route anywhere. Upstream is a silent host on the wan.
-prepare() {
-	local n=$1 d net=${lan_net[$1]}
-	d=$(dir_of "$n")
-	mkdir -p "$d/conf.d"
-	cat >"$d/conf.d/test.conf" <<-EOF
-	[node]
-	control-socket = $(sock_of "$n")
-	pid-file = $d/meshgated.pid
-	log-level = debug
+# The site's DNS and DHCP: no server=, rev-server= or route anywhere.
+# Upstream is a silent host on the wan.
+site_conf() {
+	local n=$1 net=${lan_net[$1]}
+	prepare "$n"
+	cat >>"$(dir_of "$n")/conf.d/test.conf" <<-EOF
 
 	[dns]
 	listen = $net.1
@@ -79,26 +71,11 @@ prepare() {
 	EOF
 }
 
-start() {
-	local n=$1 d
-	d=$(dir_of "$n")
-	H_bg "$n" "$meshgated" -f -c "$d/meshgate.conf" >>"$d/log" 2>&1
-	pid[$n]=$MG_BG_PID
-	wait_for 10 test -S "$(sock_of "$n")"
-}
-
-stop() {
-	local n=$1
-	kill "${pid[$n]}" 2>/dev/null
-	wait_for 10 exited "${pid[$n]}" || kill -KILL "${pid[$n]}"
-	wait "${pid[$n]}" 2>/dev/null
-}
-
 # gateway N joins (or, for the first, creates) the network as its site.
 gateway() {
 	local n=$1 d args
 	d=$(dir_of "$n")
-	prepare "$n"
+	site_conf "$n"
 	args=(--config "$d/meshgate.conf" --state-dir "$d/state" --interface "$(ifn_of "$n")"
 		--no-start --public-address "${wan_ip[$n]}")
 	if [ "$n" = gwa1 ]; then
@@ -132,14 +109,6 @@ status_of() { local h=$1 s=$2; shift 2
 rule_servers() { mg "$1" --json dns | jq -r --arg d "$2" \
 	'[.forwarding[] | select(.domain == $d and .origin == "learned") | .servers[].address] | join(" ")'; }
 
-dump_logs() {
-	local n
-	for n in $nodes; do
-		[ -f "$(dir_of "$n")/log" ] || continue
-		tap_diag "---- $n"
-		tail -n 30 "$(dir_of "$n")/log" | tap_diag
-	done
-}
 
 # ---------------------------------------------------------------- sites a and b
 
@@ -151,7 +120,7 @@ wait_for 30 eval '[ -n "$(mesh_addr gwb1)" ]' >/dev/null
 for n in gwa1 gwb1; do mesh_ip[$n]=$(mesh_addr "$n"); done
 
 tap_check "site a forwards b.lab.example to gwb1's mesh address, learned" wait_for 30 eval \
-	'[ "$(rule_servers gwa1 b.lab.example.)" = "${mesh_ip[gwb1]}#53" ]' || dump_logs
+	'[ "$(rule_servers gwa1 b.lab.example.)" = "${mesh_ip[gwb1]}#53" ]' || dump_logs $nodes
 tap_is "and site b's reverse zone too" "$(rule_servers gwa1 21.168.192.in-addr.arpa.)" \
 	"${mesh_ip[gwb1]}#53"
 tap_is "site b forwards a.lab.example to gwa1" "$(rule_servers gwb1 a.lab.example.)" \
@@ -190,7 +159,7 @@ gateway gwc1
 wait_for 30 eval '[ -n "$(mesh_addr gwc1)" ]' >/dev/null
 mesh_ip[gwc1]=$(mesh_addr gwc1)
 tap_check "site a learns site c when it joins" wait_for 30 eval \
-	'[ "$(rule_servers gwa1 c.lab.example.)" = "${mesh_ip[gwc1]}#53" ]' || dump_logs
+	'[ "$(rule_servers gwa1 c.lab.example.)" = "${mesh_ip[gwc1]}#53" ]' || dump_logs $nodes
 tap_check "lana resolves a name of site c" wait_for 20 eval \
 	'[ "$(ask lana 192.168.11.1 printer.c.lab.example A)" = 192.168.31.5 ]'
 

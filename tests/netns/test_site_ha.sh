@@ -23,14 +23,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 need_tool jq ping
 need_meshgate
+. "$here/mesh_nodes.sh"
 
 declare -A wan_ip=([gwa1]=198.51.100.11 [gwa2]=198.51.100.12 [gwb1]=198.51.100.21)
 declare -A lan_ip=([gwa1]=192.168.11.2 [gwa2]=192.168.11.3)
 declare -A prio=([gwa1]=100 [gwa2]=200)
-declare -A pid=()
 VIP=192.168.11.1
 ifn_of() { echo "m$1$$"; }
-T=$MG_TMP
 
 tap_plan 10
 
@@ -53,21 +52,12 @@ mg_setup H lanb ip route add default via 192.168.21.1
 
 # ---------------------------------------------------------------- helpers
 
-dir_of() { echo "$T/$1"; }
-sock_of() { echo "$T/$1/control.sock"; }
-mg() { local n=$1; shift; H "$n" "$meshgate" -s "$(sock_of "$n")" "$@"; }
-
-prepare() {
-	local n=$1 d
-	d=$(dir_of "$n")
-	mkdir -p "$d/conf.d"
-	cat >"$d/conf.d/test.conf" <<-EOF
-	[node]
-	control-socket = $(sock_of "$n")
-	pid-file = $d/meshgated.pid
-	log-level = debug
-	EOF
-	[ -n "${prio[$n]:-}" ] && cat >>"$d/conf.d/test.conf" <<-EOF
+# Site a's gateways share the VIP.
+vrrp_conf() {
+	local n=$1
+	prepare "$n"
+	[ -n "${prio[$n]:-}" ] || return 0
+	cat >>"$(dir_of "$n")/conf.d/test.conf" <<-EOF
 
 	[vrrp]
 	interface = to-swa
@@ -78,26 +68,11 @@ prepare() {
 	EOF
 }
 
-start() {
-	local n=$1 d
-	d=$(dir_of "$n")
-	H_bg "$n" "$meshgated" -f -c "$d/meshgate.conf" >>"$d/log" 2>&1
-	pid[$n]=$MG_BG_PID
-	wait_for 10 test -S "$(sock_of "$n")"
-}
-
-stop() {
-	local n=$1
-	kill "${pid[$n]}" 2>/dev/null
-	wait_for 10 exited "${pid[$n]}" || kill -KILL "${pid[$n]}"
-	wait "${pid[$n]}" 2>/dev/null
-}
-
 setup() {
 	local n=$1 d args tok
 	shift
 	d=$(dir_of "$n")
-	prepare "$n"
+	vrrp_conf "$n"
 	args=(--config "$d/meshgate.conf" --state-dir "$d/state" --interface "$(ifn_of "$n")"
 		--no-start --public-address "${wan_ip[$n]}")
 	if [ "$n" = gwa1 ]; then
@@ -116,13 +91,6 @@ pings() { H "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
 carrier() { mg gwb1 --json peers | jq -r \
 	'.peers[] | select(.allowed_ips | index("192.168.11.0/24")) | .name'; }
 
-dump_logs() {
-	local n
-	for n in gwa1 gwa2 gwb1; do
-		tap_diag "---- $n"
-		tail -n 25 "$(dir_of "$n")/log" | tap_diag
-	done
-}
 
 # ---------------------------------------------------------------- the VIP on gwa2
 
@@ -132,7 +100,7 @@ setup gwb1 --site b --subnet 192.168.21.0/24
 
 tap_check "gwa2 (priority 200) holds the VIP" wait_for 20 has_vip gwa2
 tap_check "gwb1 routes site a's subnet to gwa2, the VIP's holder" wait_for 30 eval \
-	'[ "$(carrier)" = gwa2 ]' || { mg gwb1 --json peers | tap_diag; dump_logs; }
+	'[ "$(carrier)" = gwa2 ]' || { mg gwb1 --json peers | tap_diag; dump_logs gwa1 gwa2 gwb1; }
 holders() { mg gwb1 --json nodes | jq -r \
 	'[.nodes[] | select(.vip_holder_since != null) | .name] | join(" ")'; }
 tap_is "meshgate nodes says which gateway holds site a's VIP" "$(holders)" gwa2
@@ -146,7 +114,7 @@ wait "${pid[gwa2]}" 2>/dev/null
 rm -f "/var/run/wireguard/$(ifn_of gwa2).sock"   # shared by all namespaces
 tap_check "gwa1 takes the VIP" wait_for 20 has_vip gwa1
 tap_check "the mesh moves site a's subnet to gwa1" wait_for 30 eval '[ "$(carrier)" = gwa1 ]' ||
-	{ mg gwb1 --json peers | tap_diag; dump_logs; }
+	{ mg gwb1 --json peers | tap_diag; dump_logs gwa1 gwa2 gwb1; }
 tap_check "lana reaches lanb again, through gwa1" wait_for 20 pings lana 192.168.21.100
 tap_check "lanb reaches lana" pings lanb 192.168.11.100
 
