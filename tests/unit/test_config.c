@@ -349,7 +349,7 @@ static void repeated_comma_lists(void **state)
 		size_t n = 0, total = strlen("a A 192.168.1.1");
 		unsigned line = 4, bad = 0;
 
-		memset(value, 'x', sizeof(value) - 1);
+		memset(value, 'v', sizeof(value) - 1);
 		value[sizeof(value) - 1] = '\0';
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "[site]\ndomain = s.example\n"
 		                      "[dns]\nrecord = a A 192.168.1.1\n");
@@ -364,7 +364,7 @@ static void repeated_comma_lists(void **state)
 		snprintf(where, sizeof(where), "t.conf:%u:", bad);
 		if (!strstr(e.msg[0], where) || !strstr(e.msg[0], "its lines together"))
 			fail_msg("error '%s', expected at %s", e.msg[0], where);
-		assert_int_equal(strncmp(conf.dns.record, "a A 192.168.1.1, xxx", 20), 0);
+		assert_int_equal(strncmp(conf.dns.record, "a A 192.168.1.1, vvv", 20), 0);
 	}
 	expect_error("[node]\nname = a\nname = b\n", "t.conf:3:", "set twice");
 }
