@@ -20,4 +20,4 @@ tests_unit_test_addr_LDADD = lib/libmglib.a $(CMOCKA_LIBS)
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_config_LDADD = $(MG_DAEMON_LIBS) $(CMOCKA_LIBS)
 endif
-EXTRA_DIST += tests/unit/testutil.h
+EXTRA_DIST += tests/unit/testutil.h tests/unit/dns_query.h

@@ -18,6 +18,7 @@
 #include "dns/answer.h"
 #include "dns/reply.h"
 #include "dns/zone.h"
+#include "tests/unit/dns_query.h"
 #include "tests/unit/testutil.h"
 
 static const uint8_t key[16] = "answer-test-key";
@@ -56,22 +57,7 @@ static int teardown(void **state)
 static size_t mkquery(uint8_t *buf, const char *name, uint16_t type, uint16_t id, uint16_t edns,
 		      bool do_bit, uint16_t flags)
 {
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-
-	assert_int_equal(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, flags),
-			 LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	if (edns) {
-		ldns_pkt_set_edns_udp_size(p, edns);
-		ldns_pkt_set_edns_do(p, do_bit);
-	}
-	assert_int_equal(ldns_pkt2wire(&wire, p, &n), LDNS_STATUS_OK);
-	memcpy(buf, wire, n);
-	free(wire);
-	ldns_pkt_free(p);
-	return n;
+	return dns_test_query(buf, 512, name, type, id, edns, do_bit, flags);
 }
 
 static ldns_pkt *parse(const uint8_t *b, size_t n)

@@ -17,6 +17,7 @@
 #include <ldns/ldns.h>
 
 #include "dns/engine.h"
+#include "tests/unit/dns_query.h"
 #include "tests/unit/testutil.h"
 
 #define S(x) ((uint64_t)(x) * 1000000000ULL)
@@ -113,20 +114,7 @@ static int teardown(void **state)
 
 static size_t mkquery(uint8_t *buf, const char *name, uint16_t type, uint16_t id, uint16_t edns)
 {
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-
-	assert_int_equal(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	if (edns)
-		ldns_pkt_set_edns_udp_size(p, edns);
-	assert_int_equal(ldns_pkt2wire(&wire, p, &n), LDNS_STATUS_OK);
-	memcpy(buf, wire, n);
-	free(wire);
-	ldns_pkt_free(p);
-	return n;
+	return dns_test_query(buf, 512, name, type, id, edns, false, LDNS_RD);
 }
 
 static enum dns_verdict ask(uint64_t now, const uint8_t *q, size_t n)

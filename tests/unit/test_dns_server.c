@@ -29,6 +29,7 @@
 #include "core/loop.h"
 #include "dns/server.h"
 #include "dns/upstream.h"
+#include "tests/unit/dns_query.h"
 #include "tests/unit/testutil.h"
 
 #define FAILSAFE_NS (10 * LOOP_NSEC_PER_SEC)
@@ -371,20 +372,7 @@ static void run_for(uint64_t ns)
 static size_t mkquery(uint8_t *buf, const char *name, ldns_rr_type type, uint16_t id,
 		      uint16_t edns)
 {
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-
-	assert_int_equal(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	if (edns)
-		ldns_pkt_set_edns_udp_size(p, edns);
-	assert_int_equal(ldns_pkt2wire(&wire, p, &n), LDNS_STATUS_OK);
-	memcpy(buf, wire, n);
-	free(wire);
-	ldns_pkt_free(p);
-	return n;
+	return dns_test_query(buf, 512, name, type, id, edns, false, LDNS_RD);
 }
 
 static int client_udp(const char *src)

@@ -15,28 +15,13 @@
 
 #include "dns/rev.h"
 #include "dns/wire.h"
+#include "tests/unit/dns_query.h"
 #include "tests/unit/testutil.h"
 
 static size_t ldns_query(uint8_t *buf, size_t cap, const char *name, uint16_t type, uint16_t id,
 			 uint16_t edns, bool do_bit)
 {
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-
-	assert_int_equal(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
-	ldns_pkt_set_id(p, id);
-	if (edns) {
-		ldns_pkt_set_edns_udp_size(p, edns);
-		ldns_pkt_set_edns_do(p, do_bit);
-	}
-	assert_int_equal(ldns_pkt2wire(&wire, p, &n), LDNS_STATUS_OK);
-	assert_true(n <= cap);
-	memcpy(buf, wire, n);
-	free(wire);
-	ldns_pkt_free(p);
-	return n;
+	return dns_test_query(buf, cap, name, type, id, edns, do_bit, LDNS_RD);
 }
 
 /* A query by hand: header then raw bytes for the question and the rest. */
