@@ -29,13 +29,7 @@ top=$(cd "$here/.." && pwd)
 	exit 1
 }
 
-build=${top_builddir:-}
-if [ -z "$build" ]; then
-	build=$top
-	[ -x "$build/daemon/meshgated" ] || build=$top/build/plain
-fi
-meshgated=$build/daemon/meshgated
-meshgate=$build/tools/meshgate
+mg_programs
 STEP_S=${STEP_S:-5}
 CLIENTS=${CLIENTS:-50000}
 START_RATE=250

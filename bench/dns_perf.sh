@@ -26,11 +26,7 @@ DUR=${1:-10}
 PACED_QPS=${PACED_QPS:-5000}
 need_root
 need_tool dnsperf dnsmasq unbound awk
-top_builddir=${top_builddir:-$(cd "$here/.." && pwd)}
-meshgated=$top_builddir/daemon/meshgated
-meshgate=$top_builddir/tools/meshgate
-[ -x "$meshgated" ] || bail "$meshgated is not built (make)"
-[ -c /dev/net/tun ] || bail "needs /dev/net/tun"
+need_meshgate
 T=$MG_TMP
 HZ=$(getconf CLK_TCK)
 declare -A PID=() ADDR=([meshgated]=192.168.1.1 [dnsmasq]=192.168.1.2 [unbound]=192.168.1.3)

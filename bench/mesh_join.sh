@@ -42,13 +42,7 @@ top=$(cd "$here/.." && pwd)
 }
 
 sizes=${*:-6 20}
-build=${top_builddir:-}
-if [ -z "$build" ]; then
-	build=$top
-	[ -x "$build/daemon/meshgated" ] || build=$top/build/plain
-fi
-meshgated=$build/daemon/meshgated
-meshgate=$build/tools/meshgate
+mg_programs
 limit_s=60
 
 # BENCH_LOGS=DIR keeps every node's log and the time-stamped merge there.
@@ -78,7 +72,7 @@ warn()
 for t in ip ping tail awk sort; do
 	command -v "$t" >/dev/null || die "needs $t"
 done
-[ -x "$meshgated" ] && [ -x "$meshgate" ] || die "build meshgate first (looked in $build)"
+[ -x "$meshgated" ] && [ -x "$meshgate" ] || die "build meshgate first (looked for $meshgated)"
 # The kernel's ARP table is one for all namespaces: a full mesh of N nodes
 # on one bridge holds N(N-1) entries, and past gc_thresh3 sends fail.
 arp_max=$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3 2>/dev/null || echo 1024)

@@ -20,13 +20,7 @@ top=$(cd "$here/.." && pwd)
 . "$top/tests/netns/lib.sh"
 
 secs=${BENCH_SECONDS:-10}
-build=${1:-${top_builddir:-}}
-if [ -z "$build" ]; then
-	build=$top
-	[ -x "$build/daemon/meshgated" ] || build=$top/build/plain
-fi
-meshgated=$build/daemon/meshgated
-meshgate=$build/tools/meshgate
+mg_programs "${1:-}"
 
 die()
 {
@@ -38,7 +32,7 @@ die()
 for t in ip iperf3 jq ping wireguard-go wg timeout; do
 	command -v "$t" >/dev/null || die "needs $t"
 done
-[ -x "$meshgated" ] && [ -x "$meshgate" ] || die "build meshgate first (looked in $build)"
+[ -x "$meshgated" ] && [ -x "$meshgate" ] || die "build meshgate first (looked for $meshgated)"
 export WG_PROCESS_FOREGROUND=1 WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
 
 host_add a

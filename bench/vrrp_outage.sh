@@ -45,13 +45,7 @@ top=$(cd "$here/.." && pwd)
 export LC_ALL=C
 repeat=${BENCH_REPEAT:-3}
 ping_interval=${BENCH_PING_INTERVAL:-0.01}
-build=${1:-${top_builddir:-}}
-if [ -z "$build" ]; then
-	build=$top
-	[ -x "$build/daemon/meshgated" ] || build=$top/build/plain
-fi
-meshgated=$build/daemon/meshgated
-meshgate=$build/tools/meshgate
+mg_programs "${1:-}"
 
 VIP=10.43.0.254
 VRID=43
@@ -80,7 +74,7 @@ warn()
 for t in ip keepalived nft ping stdbuf awk sort; do
 	command -v "$t" >/dev/null || die "needs $t"
 done
-[ -x "$meshgated" ] && [ -x "$meshgate" ] || die "build meshgate first (looked in $build)"
+[ -x "$meshgated" ] && [ -x "$meshgate" ] || die "build meshgate first (looked for $meshgated)"
 [ -c /dev/net/tun ] || die "needs /dev/net/tun"
 case $repeat in
 '' | *[!0-9]* | 0) die "BENCH_REPEAT must be a positive number" ;;

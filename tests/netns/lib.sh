@@ -141,14 +141,27 @@ need_tool()
 	done
 }
 
-# need_meshgate: sets meshgated and meshgate to the build's programs (the
-# build directory is $top_builddir, as make check sets it, else this
-# tree), and needs them built and a TUN device.
+# mg_programs [BUILD]: sets top_builddir, meshgated and meshgate to a
+# build's: BUILD, else $top_builddir (as make check sets it), else this
+# tree if it was built in place, else its build/plain.
+mg_programs()
+{
+	local top build=${1:-${top_builddir:-}}
+
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	if [ -z "$build" ]; then
+		build=$top
+		[ -x "$build/daemon/meshgated" ] || build=$top/build/plain
+	fi
+	top_builddir=$build
+	meshgated=$build/daemon/meshgated
+	meshgate=$build/tools/meshgate
+}
+
+# need_meshgate: mg_programs, and needs them built and a TUN device.
 need_meshgate()
 {
-	top_builddir=${top_builddir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-	meshgated=$top_builddir/daemon/meshgated
-	meshgate=$top_builddir/tools/meshgate
+	mg_programs
 	[ -x "$meshgated" ] || bail "$meshgated is not built"
 	[ -x "$meshgate" ] || bail "$meshgate is not built"
 	[ -c /dev/net/tun ] || mg_missing "needs /dev/net/tun"
